@@ -1,0 +1,334 @@
+use sen_core::{Article, ArticleInput, ArticleStatus, ArticleSummary, Change, Tag, text};
+use time::OffsetDateTime;
+
+use crate::{Result, Store, StoreError, db::{now, on_db}, outbox::append_change};
+
+macro_rules! summary_columns {
+    () => {
+        "a.id, a.title, a.slug, a.summary, a.cover_url, a.cover_caption, a.category_id, a.published_at, a.views"
+    };
+}
+
+macro_rules! article_columns {
+    () => {
+        "id, title, slug, summary, body, cover_url, cover_caption, author, byline, source_name, source_url, \
+         category_id, featured, status, created_at, published_at, updated_at, views"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct ArticleRow {
+    id: i64,
+    title: String,
+    slug: String,
+    summary: String,
+    body: String,
+    cover_url: String,
+    cover_caption: String,
+    author: String,
+    byline: String,
+    source_name: String,
+    source_url: String,
+    category_id: i64,
+    featured: bool,
+    status: String,
+    created_at: OffsetDateTime,
+    published_at: Option<OffsetDateTime>,
+    updated_at: OffsetDateTime,
+    views: i64,
+}
+
+impl ArticleRow {
+    fn into_article(self, tags: Vec<Tag>) -> Article {
+        Article {
+            id: self.id,
+            title: self.title,
+            slug: self.slug,
+            summary: self.summary,
+            body: self.body,
+            cover_url: self.cover_url,
+            cover_caption: self.cover_caption,
+            author: self.author,
+            byline: self.byline,
+            source_name: self.source_name,
+            source_url: self.source_url,
+            category_id: self.category_id,
+            featured: self.featured,
+            status: ArticleStatus::parse(&self.status).unwrap_or(ArticleStatus::Draft),
+            created_at: self.created_at,
+            published_at: self.published_at,
+            updated_at: self.updated_at,
+            views: self.views,
+            tags,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    title: String,
+    slug: String,
+    summary: String,
+    cover_url: String,
+    cover_caption: String,
+    category_id: i64,
+    published_at: Option<OffsetDateTime>,
+    views: i64,
+}
+
+impl From<SummaryRow> for ArticleSummary {
+    fn from(r: SummaryRow) -> Self {
+        Self {
+            id: r.id,
+            title: r.title,
+            slug: r.slug,
+            summary: r.summary,
+            cover_url: r.cover_url,
+            cover_caption: r.cover_caption,
+            category_id: r.category_id,
+            published_at: r.published_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            views: r.views,
+        }
+    }
+}
+
+/// Which published articles a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Any of these categories; empty means all.
+    pub categories: Vec<i64>,
+    pub tag: Option<i64>,
+    pub featured: Option<bool>,
+    pub exclude: Option<i64>,
+}
+
+/// Adds the WHERE clause of a public list to a query builder of either backend.
+macro_rules! push_public_filter {
+    ($qb:expr, $filter:expr, $now:expr) => {{
+        $qb.push(" WHERE a.status = 'published' AND a.published_at <= ");
+        $qb.push_bind($now);
+        if !$filter.categories.is_empty() {
+            $qb.push(" AND a.category_id IN (");
+            let mut list = $qb.separated(", ");
+            for id in &$filter.categories {
+                list.push_bind(*id);
+            }
+            $qb.push(")");
+        }
+        if let Some(tag) = $filter.tag {
+            $qb.push(" AND a.id IN (SELECT article_id FROM article_tags WHERE tag_id = ");
+            $qb.push_bind(tag);
+            $qb.push(")");
+        }
+        if let Some(featured) = $filter.featured {
+            $qb.push(" AND a.featured = ");
+            $qb.push_bind(featured);
+        }
+        if let Some(exclude) = $filter.exclude {
+            $qb.push(" AND a.id <> ");
+            $qb.push_bind(exclude);
+        }
+    }};
+}
+
+/// Inserts missing tags and links them to an article, inside the caller's transaction.
+macro_rules! link_tags {
+    ($tx:expr, $article_id:expr, $names:expr) => {{
+        let mut ids: Vec<i64> = Vec::new();
+        for name in $names {
+            let slug = text::slugify(name);
+            sqlx::query("INSERT INTO tags (name, slug) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING")
+                .bind(name)
+                .bind(&slug)
+                .execute(&mut *$tx)
+                .await?;
+            let (id,): (i64,) = sqlx::query_as("SELECT id FROM tags WHERE slug = $1")
+                .bind(&slug)
+                .fetch_one(&mut *$tx)
+                .await?;
+            sqlx::query("INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind($article_id)
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+            ids.push(id);
+        }
+        ids
+    }};
+}
+pub(crate) use link_tags;
+
+impl Store {
+    pub async fn create_article(&self, input: ArticleInput) -> Result<Article> {
+        let input = input.validated()?;
+        let slug = input.slug.clone().unwrap_or_default();
+        let t = now();
+        let created = input.created_at.unwrap_or(t);
+        let (id, tag_ids) = on_db!(self, write p => {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO articles (title, slug, summary, body, cover_url, cover_caption, author, byline, \
+                 source_name, source_url, category_id, featured, status, created_at, published_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+            )
+            .bind(&input.title).bind(&slug).bind(&input.summary).bind(&input.body)
+            .bind(&input.cover_url).bind(&input.cover_caption).bind(&input.author).bind(&input.byline)
+            .bind(&input.source_name).bind(&input.source_url).bind(input.category_id).bind(input.featured)
+            .bind(input.status.as_str()).bind(created).bind(input.published_at).bind(t)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
+                _ => StoreError::Database(e),
+            })?;
+            let tag_ids = link_tags!(tx, id, &input.tags);
+            let change = Change::Article { id, categories: vec![input.category_id], tags: tag_ids.clone() };
+            append_change!(tx, &change);
+            tx.commit().await?;
+            Ok::<_, StoreError>((id, tag_ids))
+        })?;
+        self.notify(&Change::Article { id, categories: vec![input.category_id], tags: tag_ids });
+        self.article(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Replaces an article's fields and tags; its views and creation time stay.
+    pub async fn update_article(&self, id: i64, input: ArticleInput) -> Result<Article> {
+        let input = input.validated()?;
+        let before = self.article(id).await?.ok_or(StoreError::NotFound)?;
+        let slug = input.slug.clone().unwrap_or_default();
+        let t = now();
+        let change = on_db!(self, write p => {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE articles SET title = $2, slug = $3, summary = $4, body = $5, cover_url = $6, \
+                 cover_caption = $7, author = $8, byline = $9, source_name = $10, source_url = $11, \
+                 category_id = $12, featured = $13, status = $14, published_at = $15, updated_at = $16 \
+                 WHERE id = $1",
+            )
+            .bind(id).bind(&input.title).bind(&slug).bind(&input.summary).bind(&input.body)
+            .bind(&input.cover_url).bind(&input.cover_caption).bind(&input.author).bind(&input.byline)
+            .bind(&input.source_name).bind(&input.source_url).bind(input.category_id).bind(input.featured)
+            .bind(input.status.as_str()).bind(input.published_at).bind(t)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
+                _ => StoreError::Database(e),
+            })?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM article_tags WHERE article_id = $1").bind(id).execute(&mut *tx).await?;
+            let mut tags = link_tags!(tx, id, &input.tags);
+            tags.extend(before.tags.iter().map(|t| t.id));
+            tags.sort_unstable();
+            tags.dedup();
+            let mut categories = vec![before.category_id, input.category_id];
+            categories.dedup();
+            let change = Change::Article { id, categories, tags };
+            append_change!(tx, &change);
+            tx.commit().await?;
+            Ok::<_, StoreError>(change)
+        })?;
+        self.notify(&change);
+        self.article(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Any article by id, whatever its status.
+    pub async fn article(&self, id: i64) -> Result<Option<Article>> {
+        let row: Option<ArticleRow> = on_db!(self, read p => {
+            sqlx::query_as(concat!("SELECT ", article_columns!(), " FROM articles WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(p)
+                .await
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let tags = self.article_tags(id).await?;
+        Ok(Some(row.into_article(tags)))
+    }
+
+    pub async fn article_tags(&self, article_id: i64) -> Result<Vec<Tag>> {
+        let rows: Vec<(i64, String, String)> = on_db!(self, read p => {
+            sqlx::query_as(
+                "SELECT t.id, t.name, t.slug FROM tags t JOIN article_tags at ON at.tag_id = t.id \
+                 WHERE at.article_id = $1 ORDER BY t.name",
+            )
+            .bind(article_id)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows.into_iter().map(|(id, name, slug)| Tag { id, name, slug }).collect())
+    }
+
+    pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
+        let row: Option<(i64, String, String)> = on_db!(self, read p => {
+            sqlx::query_as("SELECT id, name, slug FROM tags WHERE slug = $1").bind(slug).fetch_optional(p).await
+        })?;
+        Ok(row.map(|(id, name, slug)| Tag { id, name, slug }))
+    }
+
+    /// Published articles, newest first.
+    pub async fn list_published(&self, filter: &ListFilter, offset: i64, limit: i64) -> Result<Vec<ArticleSummary>> {
+        let t = now();
+        let rows: Vec<SummaryRow> = on_db!(self, read p => {
+            let mut qb = sqlx::QueryBuilder::new(concat!("SELECT ", summary_columns!(), " FROM articles a"));
+            push_public_filter!(qb, filter, t);
+            qb.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ");
+            qb.push_bind(limit);
+            qb.push(" OFFSET ");
+            qb.push_bind(offset);
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn count_published(&self, filter: &ListFilter) -> Result<i64> {
+        let t = now();
+        let (count,): (i64,) = on_db!(self, read p => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM articles a");
+            push_public_filter!(qb, filter, t);
+            qb.build_query_as().fetch_one(p).await
+        })?;
+        Ok(count)
+    }
+
+    /// Published articles sharing a tag with `article_id`, most shared tags first.
+    pub async fn related(&self, article_id: i64, limit: i64) -> Result<Vec<ArticleSummary>> {
+        let rows: Vec<SummaryRow> = on_db!(self, read p => {
+            sqlx::query_as(concat!(
+                "SELECT ", summary_columns!(), " FROM articles a JOIN (",
+                "SELECT at2.article_id, COUNT(*) AS shared FROM article_tags at1 ",
+                "JOIN article_tags at2 ON at2.tag_id = at1.tag_id AND at2.article_id <> at1.article_id ",
+                "WHERE at1.article_id = $1 GROUP BY at2.article_id) r ON r.article_id = a.id ",
+                "WHERE a.status = 'published' AND a.published_at <= $2 ",
+                "ORDER BY r.shared DESC, a.published_at DESC LIMIT $3"
+            ))
+            .bind(article_id)
+            .bind(now())
+            .bind(limit)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// The most viewed published articles over the days from `since_day` (a `YYYY-MM-DD` key) on.
+    pub async fn most_read(&self, since_day: &str, limit: i64) -> Result<Vec<ArticleSummary>> {
+        let rows: Vec<SummaryRow> = on_db!(self, read p => {
+            sqlx::query_as(concat!(
+                "SELECT ", summary_columns!(), " FROM articles a JOIN (",
+                "SELECT article_id, SUM(views) AS recent FROM article_views_daily WHERE day >= $1 ",
+                "GROUP BY article_id) v ON v.article_id = a.id ",
+                "WHERE a.status = 'published' AND a.published_at <= $2 ",
+                "ORDER BY v.recent DESC, a.published_at DESC LIMIT $3"
+            ))
+            .bind(since_day)
+            .bind(now())
+            .bind(limit)
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}

@@ -1,0 +1,91 @@
+use sen_core::{Category, CategoryInput, Change};
+
+use crate::{Result, Store, StoreError, db::{now, on_db}, outbox::append_change};
+
+type CategoryRow = (i64, Option<i64>, String, String, String, i32, bool);
+
+fn category((id, parent_id, name, slug, description, position, in_menu): CategoryRow) -> Category {
+    Category { id, parent_id, name, slug, description, position, in_menu }
+}
+
+impl Store {
+    /// Every category, in menu order (parents before children is up to the caller).
+    pub async fn categories(&self) -> Result<Vec<Category>> {
+        let rows: Vec<CategoryRow> = on_db!(self, read p => {
+            sqlx::query_as(
+                "SELECT id, parent_id, name, slug, description, position, in_menu FROM categories \
+                 ORDER BY position, id",
+            )
+            .fetch_all(p)
+            .await
+        })?;
+        Ok(rows.into_iter().map(category).collect())
+    }
+
+    pub async fn create_category(&self, input: CategoryInput) -> Result<Category> {
+        let input = input.validated()?;
+        let slug = input.slug.clone().unwrap_or_default();
+        let t = now();
+        let id = on_db!(self, write p => {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO categories (parent_id, name, slug, description, position, in_menu, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            )
+            .bind(input.parent_id).bind(&input.name).bind(&slug).bind(&input.description)
+            .bind(input.position).bind(input.in_menu).bind(t)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "slug"))?;
+            append_change!(tx, &Change::Category { id });
+            tx.commit().await?;
+            Ok::<_, StoreError>(id)
+        })?;
+        self.notify(&Change::Category { id });
+        Ok(Category {
+            id,
+            parent_id: input.parent_id,
+            name: input.name,
+            slug,
+            description: input.description,
+            position: input.position,
+            in_menu: input.in_menu,
+        })
+    }
+
+    pub async fn update_category(&self, id: i64, input: CategoryInput) -> Result<Category> {
+        let input = input.validated()?;
+        if input.parent_id == Some(id) {
+            return Err(StoreError::Conflict("parent"));
+        }
+        let slug = input.slug.clone().unwrap_or_default();
+        on_db!(self, write p => {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE categories SET parent_id = $2, name = $3, slug = $4, description = $5, position = $6, \
+                 in_menu = $7, updated_at = $8 WHERE id = $1",
+            )
+            .bind(id).bind(input.parent_id).bind(&input.name).bind(&slug).bind(&input.description)
+            .bind(input.position).bind(input.in_menu).bind(now())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "slug"))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_change!(tx, &Change::Category { id });
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.notify(&Change::Category { id });
+        Ok(Category {
+            id,
+            parent_id: input.parent_id,
+            name: input.name,
+            slug,
+            description: input.description,
+            position: input.position,
+            in_menu: input.in_menu,
+        })
+    }
+}

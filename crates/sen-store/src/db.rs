@@ -1,0 +1,170 @@
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use parking_lot::RwLock;
+use sen_core::Change;
+use sqlx::{
+    PgPool, SqlitePool,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use crate::{Result, StoreError};
+
+/// Runs one body against whichever pool the store holds; the body is type-checked once per backend.
+/// `read` picks the reader pool, `write` the single-writer pool on SQLite (the same pool on PostgreSQL).
+macro_rules! on_db {
+    ($store:expr, read $p:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::db::Pools::Sqlite { read: $p, .. } => $body,
+            $crate::db::Pools::Postgres($p) => $body,
+        }
+    };
+    ($store:expr, write $p:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::db::Pools::Sqlite { write: $p, .. } => $body,
+            $crate::db::Pools::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_db;
+
+#[derive(Clone)]
+pub(crate) enum Pools {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
+
+/// The handle every part of sen uses to reach the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Pools,
+    listeners: Arc<RwLock<Vec<Listener>>>,
+}
+
+impl Store {
+    /// Connects to `sqlite://path` (created when missing) or `postgres://…` and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let backend = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            // One writer connection avoids SQLITE_BUSY between our own writers.
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.read_only(true))
+                .await?;
+            Pools::Sqlite { read, write }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Pools::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        Ok(Self {
+            backend,
+            listeners: Arc::default(),
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
+            Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.backend {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(self, read p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.backend {
+            Pools::Sqlite { read, write } => {
+                write.close().await;
+                read.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Calls `listener` with every change this process commits, right after the commit: the local page
+    /// cache then never serves a page older than a write made here. Other nodes learn of it from the outbox.
+    pub fn on_change(&self, listener: impl Fn(&Change) + Send + Sync + 'static) {
+        self.listeners.write().push(Arc::new(listener));
+    }
+
+    pub(crate) fn notify(&self, change: &Change) {
+        let listeners = self.listeners.read().clone();
+        for listener in listeners {
+            listener(change);
+        }
+    }
+}
+
+/// Now, in whole seconds: both databases then store and return the same instant.
+pub(crate) fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+#[cfg(any(test, feature = "test-support"))]
+impl Store {
+    /// `table.column` names of the schema, for the test that both backends agree.
+    pub async fn debug_columns(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String, String)> = match &self.backend {
+            Pools::Sqlite { read, .. } => {
+                sqlx::query_as(
+                    "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+                )
+                .fetch_all(read)
+                .await?
+            }
+            Pools::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(|(t, c)| format!("{t}.{c}")).collect())
+    }
+}

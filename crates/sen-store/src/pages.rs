@@ -1,0 +1,77 @@
+use sen_core::{Change, Page, PageInput};
+use time::OffsetDateTime;
+
+use crate::{Result, Store, StoreError, db::{now, on_db}, outbox::append_change};
+
+type PageRow = (i64, String, String, String, i32, bool, OffsetDateTime);
+
+fn page((id, title, slug, body, position, in_menu, updated_at): PageRow) -> Page {
+    Page { id, title, slug, body, position, in_menu, updated_at }
+}
+
+impl Store {
+    pub async fn pages(&self) -> Result<Vec<Page>> {
+        let rows: Vec<PageRow> = on_db!(self, read p => {
+            sqlx::query_as("SELECT id, title, slug, body, position, in_menu, updated_at FROM pages ORDER BY position, id")
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(rows.into_iter().map(page).collect())
+    }
+
+    pub async fn page_by_slug(&self, slug: &str) -> Result<Option<Page>> {
+        let row: Option<PageRow> = on_db!(self, read p => {
+            sqlx::query_as("SELECT id, title, slug, body, position, in_menu, updated_at FROM pages WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(p)
+                .await
+        })?;
+        Ok(row.map(page))
+    }
+
+    pub async fn create_page(&self, input: PageInput) -> Result<Page> {
+        let input = input.validated()?;
+        let slug = input.slug.clone().unwrap_or_default();
+        let t = now();
+        let id = on_db!(self, write p => {
+            let mut tx = p.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO pages (title, slug, body, position, in_menu, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            )
+            .bind(&input.title).bind(&slug).bind(&input.body).bind(input.position).bind(input.in_menu).bind(t)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "slug"))?;
+            append_change!(tx, &Change::Page { id });
+            tx.commit().await?;
+            Ok::<_, StoreError>(id)
+        })?;
+        self.notify(&Change::Page { id });
+        Ok(Page { id, title: input.title, slug, body: input.body, position: input.position, in_menu: input.in_menu, updated_at: t })
+    }
+
+    pub async fn update_page(&self, id: i64, input: PageInput) -> Result<Page> {
+        let input = input.validated()?;
+        let slug = input.slug.clone().unwrap_or_default();
+        let t = now();
+        on_db!(self, write p => {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(
+                "UPDATE pages SET title = $2, slug = $3, body = $4, position = $5, in_menu = $6, updated_at = $7 WHERE id = $1",
+            )
+            .bind(id).bind(&input.title).bind(&slug).bind(&input.body).bind(input.position).bind(input.in_menu).bind(t)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "slug"))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_change!(tx, &Change::Page { id });
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.notify(&Change::Page { id });
+        Ok(Page { id, title: input.title, slug, body: input.body, position: input.position, in_menu: input.in_menu, updated_at: t })
+    }
+}

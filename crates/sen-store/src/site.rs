@@ -1,0 +1,112 @@
+use rand::Rng;
+use sen_core::{Change, Site};
+
+use crate::{Result, Store, StoreError, db::on_db, outbox::append_change};
+
+#[derive(sqlx::FromRow)]
+struct SiteRow {
+    name: String,
+    short_name: String,
+    governing_body: String,
+    tagline: String,
+    address: String,
+    phone: String,
+    fax: String,
+    email: String,
+    responsible_person: String,
+    credit_note: String,
+    license_note: String,
+    logo_url: String,
+    banner_url: String,
+    visits_base: i64,
+}
+
+/// Writes the site row inside the caller's transaction.
+macro_rules! upsert_site {
+    ($tx:expr, $site:expr) => {{
+        let s = $site;
+        sqlx::query(
+            "INSERT INTO site (id, name, short_name, governing_body, tagline, address, phone, fax, email, \
+             responsible_person, credit_note, license_note, logo_url, banner_url, visits_base, updated_at) \
+             VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, short_name = excluded.short_name, \
+             governing_body = excluded.governing_body, tagline = excluded.tagline, address = excluded.address, \
+             phone = excluded.phone, fax = excluded.fax, email = excluded.email, \
+             responsible_person = excluded.responsible_person, credit_note = excluded.credit_note, \
+             license_note = excluded.license_note, logo_url = excluded.logo_url, banner_url = excluded.banner_url, \
+             visits_base = excluded.visits_base, updated_at = excluded.updated_at",
+        )
+        .bind(&s.name).bind(&s.short_name).bind(&s.governing_body).bind(&s.tagline).bind(&s.address)
+        .bind(&s.phone).bind(&s.fax).bind(&s.email).bind(&s.responsible_person).bind(&s.credit_note)
+        .bind(&s.license_note).bind(&s.logo_url).bind(&s.banner_url).bind(s.visits_base).bind($crate::db::now())
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use upsert_site;
+
+impl Store {
+    /// The site identity; a portal that was never set up gets a neutral default.
+    pub async fn site(&self) -> Result<Site> {
+        let row: Option<SiteRow> = on_db!(self, read p => {
+            sqlx::query_as(
+                "SELECT name, short_name, governing_body, tagline, address, phone, fax, email, responsible_person, \
+                 credit_note, license_note, logo_url, banner_url, visits_base FROM site WHERE id = 1",
+            )
+            .fetch_optional(p)
+            .await
+        })?;
+        Ok(match row {
+            Some(r) => Site {
+                name: r.name,
+                short_name: r.short_name,
+                governing_body: r.governing_body,
+                tagline: r.tagline,
+                address: r.address,
+                phone: r.phone,
+                fax: r.fax,
+                email: r.email,
+                responsible_person: r.responsible_person,
+                credit_note: r.credit_note,
+                license_note: r.license_note,
+                logo_url: r.logo_url,
+                banner_url: r.banner_url,
+                visits_base: r.visits_base,
+            },
+            None => Site { name: "Cổng thông tin điện tử".into(), ..Site::default() },
+        })
+    }
+
+    pub async fn put_site(&self, site: Site) -> Result<Site> {
+        let site = site.validated()?;
+        on_db!(self, write p => {
+            let mut tx = p.begin().await?;
+            upsert_site!(tx, &site);
+            append_change!(tx, &Change::Site);
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.notify(&Change::Site);
+        Ok(site)
+    }
+
+    /// A secret shared by every node (made on first use), for salting visitor hashes.
+    pub async fn secret(&self, name: &str) -> Result<String> {
+        let fresh: String = {
+            let mut rng = rand::rng();
+            (0..32).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+        };
+        on_db!(self, write p => {
+            sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(&fresh)
+                .execute(p)
+                .await
+                .map(|_| ())
+        })?;
+        let (value,): (String,) = on_db!(self, write p => {
+            sqlx::query_as("SELECT value FROM secrets WHERE name = $1").bind(name).fetch_one(p).await
+        })?;
+        Ok(value)
+    }
+}

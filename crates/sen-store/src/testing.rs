@@ -1,0 +1,73 @@
+//! Test databases: every storage and HTTP test runs once on SQLite and once on PostgreSQL.
+//!
+//! PostgreSQL is reached at `SEN_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
+//! each test gets a database of its own, made from that server.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::{Backend, Store};
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// The server URL tests use for PostgreSQL.
+pub fn postgres_admin_url() -> String {
+    std::env::var("SEN_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn unique_name() -> String {
+    let pid = std::process::id();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("sen_t_{pid}_{n}_{nanos}")
+}
+
+/// A fresh, migrated, empty database URL of the given kind.
+pub async fn fresh_url(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("sen-tests");
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("sqlite://{}", dir.join(format!("{}.db", unique_name())).display())
+        }
+        Backend::Postgres => {
+            let admin = postgres_admin_url();
+            let name = unique_name();
+            let pool = sqlx::PgPool::connect(&admin).await.expect("PostgreSQL for tests");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&pool)
+                .await
+                .expect("create test database");
+            pool.close().await;
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+            format!("{base}/{name}")
+        }
+    }
+}
+
+/// A fresh, migrated store of the given kind.
+pub async fn store(backend: Backend) -> Store {
+    Store::open(&fresh_url(backend).await).await.expect("open test store")
+}
+
+/// Defines `#[tokio::test]`s named `<name>_sqlite` and `<name>_postgres` running one async body
+/// `|backend: Backend| async { … }`.
+#[macro_export]
+macro_rules! dual_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::Backend::Postgres).await
+            }
+        }
+    };
+}
