@@ -7,6 +7,7 @@ use crate::text;
 
 /// The organisation behind the portal, shown in the header and the legally required footer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Site {
     pub name: String,
     pub short_name: String,
@@ -242,7 +243,9 @@ impl ArticleInput {
         if !self.source_url.is_empty() && !is_http_url(&self.source_url) {
             return Err(ValidationError::new("source_url", ErrorCode::InvalidUrl));
         }
-        if !self.cover_url.is_empty() && !(self.cover_url.starts_with('/') || is_http_url(&self.cover_url)) {
+        if !self.cover_url.is_empty()
+            && !(self.cover_url.starts_with('/') || is_http_url(&self.cover_url))
+        {
             return Err(ValidationError::new("cover_url", ErrorCode::InvalidUrl));
         }
         if self.status == ArticleStatus::Published && self.published_at.is_none() {
@@ -296,10 +299,18 @@ impl PageInput {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     /// An article changed; `categories` and `tags` hold both the old and the new ones.
-    Article { id: i64, categories: Vec<i64>, tags: Vec<i64> },
+    Article {
+        id: i64,
+        categories: Vec<i64>,
+        tags: Vec<i64>,
+    },
     /// Categories shape the menu on every page.
-    Category { id: i64 },
-    Page { id: i64 },
+    Category {
+        id: i64,
+    },
+    Page {
+        id: i64,
+    },
     /// The site identity is on every page.
     Site,
 }
@@ -365,7 +376,9 @@ fn valid_slug(given: Option<&str>, source: &str) -> Result<String, ValidationErr
 }
 
 fn is_http_url(s: &str) -> bool {
-    (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8 && !s.contains(char::is_whitespace)
+    (s.starts_with("https://") || s.starts_with("http://"))
+        && s.len() > 8
+        && !s.contains(char::is_whitespace)
 }
 
 /// Allow-list sanitising of editor HTML, applied once on the way in.
@@ -389,7 +402,11 @@ mod tests {
     fn article_input_is_normalised_and_sanitised() {
         let mut input = ArticleInput::new("  Kế hoạch   số 165-KH/TU ", 1);
         input.body = "<p onclick=\"x()\">Nội dung<script>alert(1)</script></p><a href=\"javascript:alert(1)\">x</a>".into();
-        input.tags = vec!["Chuyển đổi số".into(), " Chuyển đổi số ".into(), "!!".into()];
+        input.tags = vec![
+            "Chuyển đổi số".into(),
+            " Chuyển đổi số ".into(),
+            "!!".into(),
+        ];
         let valid = input.validated().expect("valid");
         assert_eq!(valid.title, "Kế hoạch số 165-KH/TU");
         assert_eq!(valid.slug.as_deref(), Some("ke-hoach-so-165-kh-tu"));
@@ -420,7 +437,12 @@ mod tests {
 
     #[test]
     fn status_round_trips() {
-        for s in [ArticleStatus::Draft, ArticleStatus::Pending, ArticleStatus::Published, ArticleStatus::Archived] {
+        for s in [
+            ArticleStatus::Draft,
+            ArticleStatus::Pending,
+            ArticleStatus::Published,
+            ArticleStatus::Archived,
+        ] {
             assert_eq!(ArticleStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(ArticleStatus::parse("nope"), None);

@@ -101,9 +101,18 @@ mod tests {
     #[test]
     fn weeks_start_on_monday_in_vietnam() {
         // Sunday 2026-11-29 23:00 in Vietnam is still the week of Monday 2026-11-23.
-        assert_eq!(week_start_key(datetime!(2026-11-29 16:00 UTC)), "2026-11-23");
+        assert_eq!(
+            week_start_key(datetime!(2026-11-29 16:00 UTC)),
+            "2026-11-23"
+        );
         // One hour later it is Monday in Vietnam, while UTC is still Sunday.
-        assert_eq!(week_start_key(datetime!(2026-11-29 17:00 UTC)), "2026-11-30");
-        assert_eq!(week_start_key(datetime!(2026-11-23 00:00 UTC)), "2026-11-23");
+        assert_eq!(
+            week_start_key(datetime!(2026-11-29 17:00 UTC)),
+            "2026-11-30"
+        );
+        assert_eq!(
+            week_start_key(datetime!(2026-11-23 00:00 UTC)),
+            "2026-11-23"
+        );
     }
 }

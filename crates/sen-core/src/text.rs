@@ -29,7 +29,10 @@ pub fn clean(input: &str) -> String {
 
 /// Like [`clean`], and also trims the ends and collapses runs of whitespace: for one-line fields.
 pub fn clean_line(input: &str) -> String {
-    clean(input).split_whitespace().collect::<Vec<_>>().join(" ")
+    clean(input)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Folds Vietnamese (and other Latin) letters to ASCII: removes diacritics and maps `đ`/`Đ` to `d`/`D`.
@@ -78,7 +81,8 @@ fn truncate_slug(slug: String, max: usize) -> String {
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 120
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
@@ -169,7 +173,10 @@ mod tests {
 
     #[test]
     fn strip_and_shorten() {
-        assert_eq!(strip_tags("<p>Xin <b>chào</b> &amp; hẹn gặp</p>"), "Xin chào & hẹn gặp");
+        assert_eq!(
+            strip_tags("<p>Xin <b>chào</b> &amp; hẹn gặp</p>"),
+            "Xin chào & hẹn gặp"
+        );
         assert_eq!(shorten("một hai ba bốn", 9), "một hai…");
         assert_eq!(shorten("ngắn", 10), "ngắn");
     }

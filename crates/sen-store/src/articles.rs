@@ -1,7 +1,11 @@
 use sen_core::{Article, ArticleInput, ArticleStatus, ArticleSummary, Change, Tag, text};
 use time::OffsetDateTime;
 
-use crate::{Result, Store, StoreError, db::{now, on_db}, outbox::append_change};
+use crate::{
+    Result, Store, StoreError,
+    db::{now, on_db},
+    outbox::append_change,
+};
 
 macro_rules! summary_columns {
     () => {
@@ -188,7 +192,11 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>((id, tag_ids))
         })?;
-        self.notify(&Change::Article { id, categories: vec![input.category_id], tags: tag_ids });
+        self.notify(&Change::Article {
+            id,
+            categories: vec![input.category_id],
+            tags: tag_ids,
+        });
         self.article(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -258,7 +266,10 @@ impl Store {
             .fetch_all(p)
             .await
         })?;
-        Ok(rows.into_iter().map(|(id, name, slug)| Tag { id, name, slug }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, slug)| Tag { id, name, slug })
+            .collect())
     }
 
     pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
@@ -269,7 +280,12 @@ impl Store {
     }
 
     /// Published articles, newest first.
-    pub async fn list_published(&self, filter: &ListFilter, offset: i64, limit: i64) -> Result<Vec<ArticleSummary>> {
+    pub async fn list_published(
+        &self,
+        filter: &ListFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<ArticleSummary>> {
         let t = now();
         let rows: Vec<SummaryRow> = on_db!(self, read p => {
             let mut qb = sqlx::QueryBuilder::new(concat!("SELECT ", summary_columns!(), " FROM articles a"));

@@ -1,11 +1,23 @@
 use sen_core::{Category, CategoryInput, Change};
 
-use crate::{Result, Store, StoreError, db::{now, on_db}, outbox::append_change};
+use crate::{
+    Result, Store, StoreError,
+    db::{now, on_db},
+    outbox::append_change,
+};
 
 type CategoryRow = (i64, Option<i64>, String, String, String, i32, bool);
 
 fn category((id, parent_id, name, slug, description, position, in_menu): CategoryRow) -> Category {
-    Category { id, parent_id, name, slug, description, position, in_menu }
+    Category {
+        id,
+        parent_id,
+        name,
+        slug,
+        description,
+        position,
+        in_menu,
+    }
 }
 
 impl Store {

@@ -13,7 +13,12 @@ pub struct VisitTotals {
 impl Store {
     /// Books views and visits counted in memory, in one transaction. Returns each article's new total.
     /// `views` are `(article_id, count)`; `day` is the Vietnamese calendar day they belong to.
-    pub async fn flush_counts(&self, views: &[(i64, i64)], visits: i64, day: &str) -> Result<Vec<(i64, i64)>> {
+    pub async fn flush_counts(
+        &self,
+        views: &[(i64, i64)],
+        visits: i64,
+        day: &str,
+    ) -> Result<Vec<(i64, i64)>> {
         if views.is_empty() && visits == 0 {
             return Ok(Vec::new());
         }
@@ -85,12 +90,21 @@ impl Store {
             .fetch_one(p)
             .await
         })?;
-        Ok(VisitTotals { today: today.unwrap_or(0), week: week.unwrap_or(0), all: all.unwrap_or(0) })
+        Ok(VisitTotals {
+            today: today.unwrap_or(0),
+            week: week.unwrap_or(0),
+            all: all.unwrap_or(0),
+        })
     }
 
     /// Records how many visitors this node saw in the last minutes, and returns the sum over all nodes
     /// that reported since `fresh_after`.
-    pub async fn report_online(&self, node: &str, online: i64, fresh_after: OffsetDateTime) -> Result<i64> {
+    pub async fn report_online(
+        &self,
+        node: &str,
+        online: i64,
+        fresh_after: OffsetDateTime,
+    ) -> Result<i64> {
         on_db!(self, write p => {
             sqlx::query(
                 "INSERT INTO node_presence (node_id, online, updated_at) VALUES ($1, $2, $3) \

@@ -175,14 +175,18 @@ fn validated(bundle: &Bundle) -> Result<Bundle> {
         category.name = text::clean_line(&category.name);
         category.description = text::clean_line(&category.description);
         if !text::is_slug(&category.slug) {
-            return Err(sen_core::ValidationError::new("slug", sen_core::ErrorCode::InvalidSlug).into());
+            return Err(
+                sen_core::ValidationError::new("slug", sen_core::ErrorCode::InvalidSlug).into(),
+            );
         }
     }
     for page in &mut out.pages {
         page.title = text::clean_line(&page.title);
         page.body = sen_core::sanitize_html(&page.body);
         if !text::is_slug(&page.slug) {
-            return Err(sen_core::ValidationError::new("slug", sen_core::ErrorCode::InvalidSlug).into());
+            return Err(
+                sen_core::ValidationError::new("slug", sen_core::ErrorCode::InvalidSlug).into(),
+            );
         }
     }
     Ok(out)
@@ -258,3 +262,17 @@ macro_rules! insert_bundle {
     }};
 }
 use insert_bundle;
+
+impl Store {
+    /// Whether anything was ever written: categories, articles or pages.
+    pub async fn has_content(&self) -> Result<bool> {
+        let (n,): (i64,) = on_db!(self, read p => {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM categories) + (SELECT COUNT(*) FROM articles) + (SELECT COUNT(*) FROM pages)",
+            )
+            .fetch_one(p)
+            .await
+        })?;
+        Ok(n > 0)
+    }
+}

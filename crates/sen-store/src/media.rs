@@ -1,4 +1,7 @@
-use crate::{Result, Store, db::{now, on_db}};
+use crate::{
+    Result, Store,
+    db::{now, on_db},
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Media {
@@ -29,6 +32,10 @@ impl Store {
         let row: Option<(String, String, Vec<u8>)> = on_db!(self, read p => {
             sqlx::query_as("SELECT key, content_type, data FROM media WHERE key = $1").bind(key).fetch_optional(p).await
         })?;
-        Ok(row.map(|(key, content_type, data)| Media { key, content_type, data }))
+        Ok(row.map(|(key, content_type, data)| Media {
+            key,
+            content_type,
+            data,
+        }))
     }
 }

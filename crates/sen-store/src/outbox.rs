@@ -34,7 +34,12 @@ impl Store {
                 .await
         })?;
         rows.into_iter()
-            .map(|(id, json)| Ok(OutboxEntry { id, change: serde_json::from_str(&json)? }))
+            .map(|(id, json)| {
+                Ok(OutboxEntry {
+                    id,
+                    change: serde_json::from_str(&json)?,
+                })
+            })
             .collect()
     }
 

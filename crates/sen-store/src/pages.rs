@@ -1,12 +1,24 @@
 use sen_core::{Change, Page, PageInput};
 use time::OffsetDateTime;
 
-use crate::{Result, Store, StoreError, db::{now, on_db}, outbox::append_change};
+use crate::{
+    Result, Store, StoreError,
+    db::{now, on_db},
+    outbox::append_change,
+};
 
 type PageRow = (i64, String, String, String, i32, bool, OffsetDateTime);
 
 fn page((id, title, slug, body, position, in_menu, updated_at): PageRow) -> Page {
-    Page { id, title, slug, body, position, in_menu, updated_at }
+    Page {
+        id,
+        title,
+        slug,
+        body,
+        position,
+        in_menu,
+        updated_at,
+    }
 }
 
 impl Store {
@@ -48,7 +60,15 @@ impl Store {
             Ok::<_, StoreError>(id)
         })?;
         self.notify(&Change::Page { id });
-        Ok(Page { id, title: input.title, slug, body: input.body, position: input.position, in_menu: input.in_menu, updated_at: t })
+        Ok(Page {
+            id,
+            title: input.title,
+            slug,
+            body: input.body,
+            position: input.position,
+            in_menu: input.in_menu,
+            updated_at: t,
+        })
     }
 
     pub async fn update_page(&self, id: i64, input: PageInput) -> Result<Page> {
@@ -72,6 +92,14 @@ impl Store {
             Ok::<_, StoreError>(())
         })?;
         self.notify(&Change::Page { id });
-        Ok(Page { id, title: input.title, slug, body: input.body, position: input.position, in_menu: input.in_menu, updated_at: t })
+        Ok(Page {
+            id,
+            title: input.title,
+            slug,
+            body: input.body,
+            position: input.position,
+            in_menu: input.in_menu,
+            updated_at: t,
+        })
     }
 }

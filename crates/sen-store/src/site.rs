@@ -73,7 +73,10 @@ impl Store {
                 banner_url: r.banner_url,
                 visits_base: r.visits_base,
             },
-            None => Site { name: "Cổng thông tin điện tử".into(), ..Site::default() },
+            None => Site {
+                name: "Cổng thông tin điện tử".into(),
+                ..Site::default()
+            },
         })
     }
 
@@ -94,7 +97,9 @@ impl Store {
     pub async fn secret(&self, name: &str) -> Result<String> {
         let fresh: String = {
             let mut rng = rand::rng();
-            (0..32).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+            (0..32)
+                .map(|_| format!("{:02x}", rng.random::<u8>()))
+                .collect()
         };
         on_db!(self, write p => {
             sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")

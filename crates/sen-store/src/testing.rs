@@ -11,7 +11,8 @@ static NEXT: AtomicU64 = AtomicU64::new(0);
 
 /// The server URL tests use for PostgreSQL.
 pub fn postgres_admin_url() -> String {
-    std::env::var("SEN_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("SEN_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 fn unique_name() -> String {
@@ -30,18 +31,26 @@ pub async fn fresh_url(backend: Backend) -> String {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join("sen-tests");
             std::fs::create_dir_all(&dir).expect("temp dir");
-            format!("sqlite://{}", dir.join(format!("{}.db", unique_name())).display())
+            format!(
+                "sqlite://{}",
+                dir.join(format!("{}.db", unique_name())).display()
+            )
         }
         Backend::Postgres => {
             let admin = postgres_admin_url();
             let name = unique_name();
-            let pool = sqlx::PgPool::connect(&admin).await.expect("PostgreSQL for tests");
+            let pool = sqlx::PgPool::connect(&admin)
+                .await
+                .expect("PostgreSQL for tests");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&pool)
                 .await
                 .expect("create test database");
             pool.close().await;
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(admin);
             format!("{base}/{name}")
         }
     }
@@ -49,7 +58,9 @@ pub async fn fresh_url(backend: Backend) -> String {
 
 /// A fresh, migrated store of the given kind.
 pub async fn store(backend: Backend) -> Store {
-    Store::open(&fresh_url(backend).await).await.expect("open test store")
+    Store::open(&fresh_url(backend).await)
+        .await
+        .expect("open test store")
 }
 
 /// Defines `#[tokio::test]`s named `<name>_sqlite` and `<name>_postgres` running one async body

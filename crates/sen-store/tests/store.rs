@@ -5,14 +5,18 @@ use std::{collections::BTreeSet, sync::Arc};
 use parking_lot::Mutex;
 use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, PageInput, Site};
 use sen_store::{
-    Backend, Bundle, BundleArticle, BundleCategory, ListFilter, SampleState, Store, StoreError, dual_test,
-    testing,
+    Backend, Bundle, BundleArticle, BundleCategory, ListFilter, SampleState, Store, StoreError,
+    dual_test, testing,
 };
 use time::{Duration, OffsetDateTime};
 
 async fn category(store: &Store, name: &str) -> i64 {
     store
-        .create_category(CategoryInput { name: name.into(), in_menu: true, ..Default::default() })
+        .create_category(CategoryInput {
+            name: name.into(),
+            in_menu: true,
+            ..Default::default()
+        })
         .await
         .expect("category")
         .id
@@ -40,31 +44,54 @@ fn both_backends_have_the_same_migrations() {
 async fn both_backends_have_the_same_columns() {
     let sqlite = testing::store(Backend::Sqlite).await;
     let pg = testing::store(Backend::Postgres).await;
-    let lite_cols: BTreeSet<String> = sqlite.debug_columns().await.expect("columns").into_iter().collect();
-    let pg_cols: BTreeSet<String> = pg.debug_columns().await.expect("columns").into_iter().collect();
+    let lite_cols: BTreeSet<String> = sqlite
+        .debug_columns()
+        .await
+        .expect("columns")
+        .into_iter()
+        .collect();
+    let pg_cols: BTreeSet<String> = pg
+        .debug_columns()
+        .await
+        .expect("columns")
+        .into_iter()
+        .collect();
     assert!(!lite_cols.is_empty());
     assert_eq!(lite_cols, pg_cols);
 }
 
-dual_test!(articles_round_trip_with_tags_and_nfc, |backend| async move {
-    let store = testing::store(backend).await;
-    let cat = category(&store, "Tin hoạt động").await;
-    let nfd_title: String = "Hội nghị tổng kết".chars().collect::<String>();
-    let mut input = published(&unicode_nfd(&nfd_title), cat, 5);
-    input.tags = vec!["Chuyển đổi số".into(), "Đại hội".into()];
-    input.body = "<p>Nội dung <script>x</script></p>".into();
-    let article = store.create_article(input).await.expect("create");
-    assert_eq!(article.title, "Hội nghị tổng kết");
-    assert_eq!(article.slug, "hoi-nghi-tong-ket");
-    assert!(!article.body.contains("script"));
-    let tags: Vec<_> = article.tags.iter().map(|t| t.slug.as_str()).collect();
-    assert_eq!(tags, ["chuyen-doi-so", "dai-hoi"]);
-    assert!(article.published_at.is_some());
-    assert_ne!(article.created_at, OffsetDateTime::UNIX_EPOCH);
-    let again = store.article(article.id).await.expect("read").expect("exists");
-    assert_eq!(again, article);
-    assert!(store.article(article.id + 1000).await.expect("read").is_none());
-});
+dual_test!(
+    articles_round_trip_with_tags_and_nfc,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let cat = category(&store, "Tin hoạt động").await;
+        let nfd_title: String = "Hội nghị tổng kết".chars().collect::<String>();
+        let mut input = published(&unicode_nfd(&nfd_title), cat, 5);
+        input.tags = vec!["Chuyển đổi số".into(), "Đại hội".into()];
+        input.body = "<p>Nội dung <script>x</script></p>".into();
+        let article = store.create_article(input).await.expect("create");
+        assert_eq!(article.title, "Hội nghị tổng kết");
+        assert_eq!(article.slug, "hoi-nghi-tong-ket");
+        assert!(!article.body.contains("script"));
+        let tags: Vec<_> = article.tags.iter().map(|t| t.slug.as_str()).collect();
+        assert_eq!(tags, ["chuyen-doi-so", "dai-hoi"]);
+        assert!(article.published_at.is_some());
+        assert_ne!(article.created_at, OffsetDateTime::UNIX_EPOCH);
+        let again = store
+            .article(article.id)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(again, article);
+        assert!(
+            store
+                .article(article.id + 1000)
+                .await
+                .expect("read")
+                .is_none()
+        );
+    }
+);
 
 fn unicode_nfd(s: &str) -> String {
     // A decomposed spelling of the same text, as old copy-paste produces.
@@ -81,27 +108,58 @@ dual_test!(lists_show_only_published_articles, |backend| async move {
         input.tags = vec!["Chung".into()];
         store.create_article(input).await.expect("create");
     }
-    store.create_article(published("Tin khác", other, 1)).await.expect("create");
-    store.create_article(ArticleInput::new("Bản nháp", news)).await.expect("draft");
+    store
+        .create_article(published("Tin khác", other, 1))
+        .await
+        .expect("create");
+    store
+        .create_article(ArticleInput::new("Bản nháp", news))
+        .await
+        .expect("draft");
     let mut future = published("Hẹn giờ", news, 0);
     future.published_at = Some(OffsetDateTime::now_utc() + Duration::hours(2));
     store.create_article(future).await.expect("scheduled");
 
-    let all = store.list_published(&ListFilter::default(), 0, 100).await.expect("list");
+    let all = store
+        .list_published(&ListFilter::default(), 0, 100)
+        .await
+        .expect("list");
     assert_eq!(all.len(), 6);
     assert_eq!(all[0].title, "Tin khác");
-    let by_cat = ListFilter { categories: vec![news], ..Default::default() };
+    let by_cat = ListFilter {
+        categories: vec![news],
+        ..Default::default()
+    };
     assert_eq!(store.count_published(&by_cat).await.expect("count"), 5);
     let page = store.list_published(&by_cat, 2, 2).await.expect("page");
-    assert_eq!(page.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["Tin số 2", "Tin số 1"]);
-    let featured = ListFilter { featured: Some(true), ..Default::default() };
+    assert_eq!(
+        page.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(),
+        ["Tin số 2", "Tin số 1"]
+    );
+    let featured = ListFilter {
+        featured: Some(true),
+        ..Default::default()
+    };
     assert_eq!(store.count_published(&featured).await.expect("count"), 3);
-    let tag = store.tag_by_slug("chung").await.expect("tag").expect("exists");
-    let tagged = ListFilter { tag: Some(tag.id), ..Default::default() };
+    let tag = store
+        .tag_by_slug("chung")
+        .await
+        .expect("tag")
+        .expect("exists");
+    let tagged = ListFilter {
+        tag: Some(tag.id),
+        ..Default::default()
+    };
     assert_eq!(store.count_published(&tagged).await.expect("count"), 5);
     let related = store.related(all[1].id, 10).await.expect("related");
     assert_eq!(related.len(), 4);
-    assert!(store.list_published(&by_cat, 100, 10).await.expect("past end").is_empty());
+    assert!(
+        store
+            .list_published(&by_cat, 100, 10)
+            .await
+            .expect("past end")
+            .is_empty()
+    );
 });
 
 dual_test!(updates_append_changes_and_notify, |backend| async move {
@@ -119,20 +177,31 @@ dual_test!(updates_append_changes_and_notify, |backend| async move {
     input.tags = vec!["Mới".into()];
     input.title = "Bài viết đã sửa".into();
     input.slug = None;
-    let updated = store.update_article(article.id, input).await.expect("update");
+    let updated = store
+        .update_article(article.id, input)
+        .await
+        .expect("update");
     assert_eq!(updated.slug, "bai-viet-da-sua");
     assert_eq!(updated.views, 0);
     let changes = store.changes_after(start, 100).await.expect("outbox");
     assert_eq!(changes.len(), 2);
     match &changes[1].change {
-        Change::Article { id, categories, tags } => {
+        Change::Article {
+            id,
+            categories,
+            tags,
+        } => {
             assert_eq!(*id, article.id);
             assert_eq!(categories, &vec![a, b]);
             assert_eq!(tags.len(), 2, "old and new tags are both touched");
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert_eq!(seen.lock().len(), 4, "two categories and two article writes");
+    assert_eq!(
+        seen.lock().len(),
+        4,
+        "two categories and two article writes"
+    );
     let missing = store.update_article(9999, ArticleInput::new("x", a)).await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
     let bad_category = store.create_article(ArticleInput::new("x", 9999)).await;
@@ -142,32 +211,72 @@ dual_test!(updates_append_changes_and_notify, |backend| async move {
 dual_test!(slugs_are_unique, |backend| async move {
     let store = testing::store(backend).await;
     category(&store, "Tin tức").await;
-    let again = store.create_category(CategoryInput { name: "Tin tức".into(), ..Default::default() }).await;
+    let again = store
+        .create_category(CategoryInput {
+            name: "Tin tức".into(),
+            ..Default::default()
+        })
+        .await;
     assert!(matches!(again, Err(StoreError::Conflict("slug"))));
-    store.create_page(PageInput { title: "Giới thiệu".into(), ..Default::default() }).await.expect("page");
-    let page = store.page_by_slug("gioi-thieu").await.expect("read").expect("exists");
+    store
+        .create_page(PageInput {
+            title: "Giới thiệu".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("page");
+    let page = store
+        .page_by_slug("gioi-thieu")
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(page.title, "Giới thiệu");
-    let dup = store.create_page(PageInput { title: "Giới thiệu".into(), ..Default::default() }).await;
+    let dup = store
+        .create_page(PageInput {
+            title: "Giới thiệu".into(),
+            ..Default::default()
+        })
+        .await;
     assert!(matches!(dup, Err(StoreError::Conflict("slug"))));
 });
 
 dual_test!(counts_flush_and_add_up, |backend| async move {
     let store = testing::store(backend).await;
     let cat = category(&store, "Tin").await;
-    let x = store.create_article(published("X", cat, 3)).await.expect("x").id;
-    let y = store.create_article(published("Y", cat, 2)).await.expect("y").id;
-    let totals = store.flush_counts(&[(x, 5), (y, 2)], 3, "2026-11-23").await.expect("flush");
+    let x = store
+        .create_article(published("X", cat, 3))
+        .await
+        .expect("x")
+        .id;
+    let y = store
+        .create_article(published("Y", cat, 2))
+        .await
+        .expect("y")
+        .id;
+    let totals = store
+        .flush_counts(&[(x, 5), (y, 2)], 3, "2026-11-23")
+        .await
+        .expect("flush");
     assert_eq!(totals, vec![(x, 5), (y, 2)]);
-    let totals = store.flush_counts(&[(y, 7), (424242, 1)], 4, "2026-11-27").await.expect("flush");
+    let totals = store
+        .flush_counts(&[(y, 7), (424242, 1)], 4, "2026-11-27")
+        .await
+        .expect("flush");
     assert_eq!(totals, vec![(y, 9)], "a vanished article is skipped");
     assert_eq!(store.article_views(&[x, y]).await.expect("views").len(), 2);
     let most = store.most_read("2026-11-20", 5).await.expect("most read");
     assert_eq!(most.iter().map(|a| a.id).collect::<Vec<_>>(), [y, x]);
     let recent = store.most_read("2026-11-25", 5).await.expect("most read");
     assert_eq!(recent.iter().map(|a| a.id).collect::<Vec<_>>(), [y]);
-    let visits = store.visit_totals("2026-11-27", "2026-11-23").await.expect("visits");
+    let visits = store
+        .visit_totals("2026-11-27", "2026-11-23")
+        .await
+        .expect("visits");
     assert_eq!((visits.today, visits.week, visits.all), (4, 7, 7));
-    let visits = store.visit_totals("2026-11-30", "2026-11-30").await.expect("visits");
+    let visits = store
+        .visit_totals("2026-11-30", "2026-11-30")
+        .await
+        .expect("visits");
     assert_eq!((visits.today, visits.week, visits.all), (0, 0, 7));
     let since = OffsetDateTime::now_utc() - Duration::seconds(30);
     assert_eq!(store.report_online("a", 3, since).await.expect("online"), 3);
@@ -182,13 +291,32 @@ fn bundle() -> Bundle {
     input.published_at = Some(OffsetDateTime::now_utc() - Duration::hours(1));
     input.tags = vec!["Mẫu".into()];
     Bundle {
-        site: Some(Site { name: "Liên hiệp Hội mẫu".into(), visits_base: 100, ..Default::default() }),
+        site: Some(Site {
+            name: "Liên hiệp Hội mẫu".into(),
+            visits_base: 100,
+            ..Default::default()
+        }),
         categories: vec![
-            BundleCategory { slug: "cha".into(), name: "Cha".into(), description: String::new(), parent: None, in_menu: true },
-            BundleCategory { slug: "con".into(), name: "Con".into(), description: String::new(), parent: Some("cha".into()), in_menu: true },
+            BundleCategory {
+                slug: "cha".into(),
+                name: "Cha".into(),
+                description: String::new(),
+                parent: None,
+                in_menu: true,
+            },
+            BundleCategory {
+                slug: "con".into(),
+                name: "Con".into(),
+                description: String::new(),
+                parent: Some("cha".into()),
+                in_menu: true,
+            },
         ],
         pages: vec![],
-        articles: vec![BundleArticle { category: "con".into(), input }],
+        articles: vec![BundleArticle {
+            category: "con".into(),
+            input,
+        }],
         media: vec![],
     }
 }
@@ -197,23 +325,53 @@ dual_test!(sample_is_added_once_and_removed, |backend| async move {
     let url = testing::fresh_url(backend).await;
     let first = Store::open(&url).await.expect("open");
     let second = Store::open(&url).await.expect("open");
-    assert_eq!(first.sample_state().await.expect("state"), SampleState::Never);
+    assert_eq!(
+        first.sample_state().await.expect("state"),
+        SampleState::Never
+    );
     let b = bundle();
     let (a, b2) = tokio::join!(first.add_sample(&b, true), second.add_sample(&b, true));
-    assert_eq!([a.expect("add"), b2.expect("add")].iter().filter(|x| **x).count(), 1);
-    assert_eq!(first.count_published(&ListFilter::default()).await.expect("count"), 1);
+    assert_eq!(
+        [a.expect("add"), b2.expect("add")]
+            .iter()
+            .filter(|x| **x)
+            .count(),
+        1
+    );
+    assert_eq!(
+        first
+            .count_published(&ListFilter::default())
+            .await
+            .expect("count"),
+        1
+    );
     assert_eq!(first.site().await.expect("site").name, "Liên hiệp Hội mẫu");
     let cats = first.categories().await.expect("cats");
     assert_eq!(cats[1].parent_id, Some(cats[0].id));
 
     // An editor's own article in a sample category keeps that category.
-    let mine = first.create_article(published("Của tôi", cats[0].id, 1)).await.expect("mine");
+    let mine = first
+        .create_article(published("Của tôi", cats[0].id, 1))
+        .await
+        .expect("mine");
     assert_eq!(first.remove_sample().await.expect("remove"), 1);
-    assert_eq!(first.sample_state().await.expect("state"), SampleState::Removed);
-    let left = first.list_published(&ListFilter::default(), 0, 10).await.expect("list");
+    assert_eq!(
+        first.sample_state().await.expect("state"),
+        SampleState::Removed
+    );
+    let left = first
+        .list_published(&ListFilter::default(), 0, 10)
+        .await
+        .expect("list");
     assert_eq!(left.iter().map(|a| a.id).collect::<Vec<_>>(), [mine.id]);
     assert_eq!(first.categories().await.expect("cats").len(), 1);
     assert_eq!(first.site().await.expect("site").visits_base, 0);
-    assert!(!first.add_sample(&bundle(), true).await.expect("again"), "a removed sample stays removed on restart");
-    assert!(first.add_sample(&bundle(), false).await.expect("explicit"), "but can be added on request");
+    assert!(
+        !first.add_sample(&bundle(), true).await.expect("again"),
+        "a removed sample stays removed on restart"
+    );
+    assert!(
+        first.add_sample(&bundle(), false).await.expect("explicit"),
+        "but can be added on request"
+    );
 });

@@ -1,1 +1,278 @@
-fn main(){}
+//! `sen`: serve the portal, migrate the database, add or remove the sample content.
+
+mod config;
+mod covers;
+mod sample;
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sen_store::{Backend, SampleState, Store};
+use sen_web::{App, Tasks, WebConfig};
+
+use crate::config::FileConfig;
+
+#[derive(Parser)]
+#[command(
+    name = "sen",
+    version,
+    about = "A news-portal engine for associations and public agencies"
+)]
+struct Cli {
+    /// Data directory (SQLite database and local files).
+    #[arg(long, global = true, env = "SEN_DATA")]
+    data: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data directory).
+    #[arg(long, global = true, env = "SEN_DATABASE_URL")]
+    database: Option<String>,
+    /// Settings file (default: ./sen.toml when it exists).
+    #[arg(long, global = true, env = "SEN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "SEN_LOG_FORMAT")]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SEN_LISTEN")]
+        listen: Option<String>,
+        /// Public address of the portal, for canonical links (default: http://LISTEN).
+        #[arg(long, env = "SEN_BASE_URL")]
+        base_url: Option<String>,
+        /// Don't create the sample portal on an empty SQLite database.
+        #[arg(long)]
+        no_sample: bool,
+        /// Create the sample portal on an empty database, PostgreSQL included.
+        #[arg(long, conflicts_with = "no_sample")]
+        sample: bool,
+        /// Memory for the page cache in MiB; 0 turns it off.
+        #[arg(long, env = "SEN_CACHE_MB")]
+        cache_mb: Option<u64>,
+        /// Names this node among several (default: the host name and port).
+        #[arg(long, env = "SEN_NODE_ID")]
+        node_id: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Add the sample portal, remove it, or generate a large corpus.
+    Sample {
+        /// Remove the sample content (and generated articles); what editors wrote stays.
+        #[arg(long)]
+        remove: bool,
+        /// Generate this many deterministic articles (for benchmarks and tests).
+        #[arg(long, conflicts_with = "remove")]
+        articles: Option<usize>,
+    },
+}
+
+fn init_logging(format: &str) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    match format {
+        "json" => builder.json().init(),
+        "text" => builder.init(),
+        other => anyhow::bail!("--log-format {other:?} is not supported: use text or json"),
+    }
+    Ok(())
+}
+
+async fn open_store(url: &str) -> anyhow::Result<Store> {
+    Store::open(url)
+        .await
+        .with_context(|| format!("cannot open database {}", config::redact(url)))
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(err) = run().await {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let file = FileConfig::load(cli.config.as_ref())?;
+    let log_format = cli
+        .log_format
+        .clone()
+        .or(file.log_format.clone())
+        .unwrap_or_else(|| "text".into());
+    init_logging(&log_format)?;
+    let data = cli
+        .data
+        .clone()
+        .or(file.data.clone())
+        .unwrap_or_else(|| PathBuf::from("sen-data"));
+    let database = cli.database.clone().or(file.database.clone());
+    let url = config::database_url(database, &data)?;
+    if url.starts_with("sqlite:") {
+        config::ensure_writable(&data)?;
+    }
+    match cli.command {
+        Command::Migrate => {
+            let store = open_store(&url).await?;
+            store.close().await;
+            println!("database {} is up to date", config::redact(&url));
+            Ok(())
+        }
+        Command::Sample { remove, articles } => {
+            let store = open_store(&url).await?;
+            let now = time::OffsetDateTime::now_utc();
+            if remove {
+                let n = store.remove_sample().await?;
+                println!("removed the sample content ({n} articles)");
+            } else if let Some(count) = articles {
+                const BATCH: usize = 1000;
+                let mut done = 0;
+                while done < count {
+                    let n = BATCH.min(count - done);
+                    store.add_generated(&sample::corpus(n, done, now)?).await?;
+                    done += n;
+                }
+                println!("generated {count} articles");
+            } else if store.add_sample(&sample::bundle(now)?, false).await? {
+                println!("added the sample portal");
+            } else {
+                println!("the sample portal is already there");
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Serve {
+            listen,
+            base_url,
+            no_sample,
+            sample,
+            cache_mb,
+            node_id,
+        } => {
+            let listen = listen
+                .or(file.listen.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
+            let addr = config::parse_listen(&listen)?;
+            let base_url = base_url
+                .or(file.base_url.clone())
+                .unwrap_or_else(|| format!("http://{addr}"))
+                .trim_end_matches('/')
+                .to_string();
+            let web = WebConfig {
+                base_url,
+                lang: file.lang.clone().unwrap_or_else(|| "vi".into()),
+                theme_dir: file.theme_dir.clone(),
+                cache_bytes: cache_mb
+                    .or(file.cache_mb)
+                    .unwrap_or(config::DEFAULT_CACHE_MB)
+                    << 20,
+                cache_ttl: config::CACHE_TTL,
+                trusted_proxies: config::parse_nets(
+                    &file.trusted_proxies.clone().unwrap_or_default(),
+                    "trusted_proxies",
+                )?,
+                metrics_allow: config::parse_nets(
+                    &file.metrics_allow.clone().unwrap_or_default(),
+                    "metrics_allow",
+                )?,
+                node_id: node_id
+                    .or(file.node_id.clone())
+                    .unwrap_or_else(|| format!("{}-{}", host_name(), addr.port())),
+                ..WebConfig::default()
+            };
+            serve(&url, addr, web, no_sample, sample).await
+        }
+    }
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "sen".into())
+}
+
+async fn serve(
+    url: &str,
+    addr: SocketAddr,
+    web: WebConfig,
+    no_sample: bool,
+    sample: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(url).await?;
+    let wants_sample = sample || (store.backend() == Backend::Sqlite && !no_sample);
+    if wants_sample
+        && store.sample_state().await? == SampleState::Never
+        && !store.has_content().await?
+    {
+        if store
+            .add_sample(&sample::bundle(time::OffsetDateTime::now_utc())?, true)
+            .await?
+        {
+            tracing::info!("created the sample portal; remove it with `sen sample --remove`");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let app = App::new(store.clone(), web).await?;
+    let tasks = Tasks::start(&app).await;
+    tracing::info!(%addr, database = %config::redact(url), "sen is serving");
+
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        app.router()
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests, then flushing counts");
+        let _ = stopping_tx.send(());
+    });
+    // Connections that stay open don't hold the flush back for long.
+    let deadline = async {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result.context("server failed")?,
+        _ = deadline => tracing::warn!("connections still open after 10 s; stopping anyway"),
+    }
+    tasks.shutdown().await;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,510 @@
+//! Rendered public pages kept in memory as fixed segments around live values (view count, visit
+//! statistics), which are written in when a page is served. A gzip variant is one deflate stream: each
+//! segment compressed once and ended by a sync flush, each live value sent as a stored block, then an
+//! empty final block and the trailer, whose CRC-32 is combined from the parts.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use crc32fast::Hasher;
+use flate2::{Compress, Compression, FlushCompress};
+use parking_lot::RwLock;
+use sen_core::Change;
+
+/// Marks a live value in rendered HTML: `\u{1}name\u{2}`. Stored text never holds these characters.
+pub const LIVE_START: char = '\u{1}';
+pub const LIVE_END: char = '\u{2}';
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Views,
+    Online,
+    Today,
+    Week,
+    Total,
+}
+
+impl Slot {
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "views" => Self::Views,
+            "online" => Self::Online,
+            "today" => Self::Today,
+            "week" => Self::Week,
+            "total" => Self::Total,
+            _ => return None,
+        })
+    }
+}
+
+/// What a cached page shows, so a change drops exactly the pages it touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dep {
+    /// Shows this article (its page, or its title in a list).
+    Article(i64),
+    /// Lists the newest articles of this category.
+    Category(i64),
+    /// Lists the newest articles with this tag.
+    Tag(i64),
+    /// Lists the newest articles of all categories.
+    AnyArticle,
+    Page(i64),
+}
+
+/// A page split at its live values: `parts.len() == slots.len() + 1`.
+pub struct Template {
+    parts: Vec<Bytes>,
+    slots: Vec<Slot>,
+}
+
+impl Template {
+    /// Splits rendered HTML at its live-value markers; unknown names are dropped.
+    pub fn parse(html: &str) -> Self {
+        let mut parts = Vec::new();
+        let mut slots = Vec::new();
+        let mut rest = html;
+        let mut current = String::new();
+        while let Some(start) = rest.find(LIVE_START) {
+            current.push_str(&rest[..start]);
+            let after = &rest[start + LIVE_START.len_utf8()..];
+            let Some(end) = after.find(LIVE_END) else {
+                rest = after;
+                continue;
+            };
+            if let Some(slot) = Slot::parse(&after[..end]) {
+                parts.push(Bytes::from(std::mem::take(&mut current)));
+                slots.push(slot);
+            }
+            rest = &after[end + LIVE_END.len_utf8()..];
+        }
+        current.push_str(rest);
+        parts.push(Bytes::from(current));
+        Self { parts, slots }
+    }
+
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+
+    fn byte_len(&self) -> usize {
+        self.parts.iter().map(Bytes::len).sum()
+    }
+
+    /// The page with `values` (one per slot) written in.
+    pub fn fill(&self, values: &[String]) -> Bytes {
+        let extra: usize = values.iter().map(String::len).sum();
+        let mut out = BytesMut::with_capacity(self.byte_len() + extra);
+        for (i, part) in self.parts.iter().enumerate() {
+            out.put_slice(part);
+            if let Some(value) = values.get(i).filter(|_| i < self.slots.len()) {
+                out.put_slice(value.as_bytes());
+            }
+        }
+        out.freeze()
+    }
+}
+
+/// The fixed parts of a page compressed once, ready to be spliced with live values.
+struct GzipParts {
+    deflated: Vec<Bytes>,
+    crcs: Vec<Hasher>,
+}
+
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+/// An empty final block with fixed Huffman codes: ends the deflate stream.
+const FINAL_BLOCK: [u8; 2] = [0x03, 0x00];
+
+fn deflate_part(data: &[u8]) -> Bytes {
+    let mut compress = Compress::new(Compression::new(6), false);
+    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+    loop {
+        let consumed = usize::try_from(compress.total_in()).unwrap_or(usize::MAX);
+        let input = data.get(consumed..).unwrap_or_default();
+        out.reserve(4096);
+        if compress
+            .compress_vec(input, &mut out, FlushCompress::Sync)
+            .is_err()
+        {
+            break;
+        }
+        // Done when all input is consumed and the flush left spare room in the buffer.
+        if usize::try_from(compress.total_in()).unwrap_or(0) == data.len()
+            && out.len() < out.capacity()
+        {
+            break;
+        }
+    }
+    Bytes::from(out)
+}
+
+impl GzipParts {
+    fn new(template: &Template) -> Self {
+        let deflated = template.parts.iter().map(|p| deflate_part(p)).collect();
+        let crcs = template
+            .parts
+            .iter()
+            .map(|p| {
+                let mut h = Hasher::new();
+                h.update(p);
+                h
+            })
+            .collect();
+        Self { deflated, crcs }
+    }
+
+    fn fill(&self, template: &Template, values: &[String]) -> Bytes {
+        let extra: usize = values.iter().map(|v| v.len() + 5).sum();
+        let size: usize = self.deflated.iter().map(Bytes::len).sum::<usize>() + extra + 20;
+        let mut out = BytesMut::with_capacity(size);
+        out.put_slice(&GZIP_HEADER);
+        let mut crc = Hasher::new();
+        let mut total: u64 = 0;
+        for (i, part) in self.deflated.iter().enumerate() {
+            out.put_slice(part);
+            crc.combine(&self.crcs[i]);
+            total += template.parts[i].len() as u64;
+            if i < template.slots.len() {
+                let value = values.get(i).map(String::as_bytes).unwrap_or_default();
+                // A stored block: the stream is byte-aligned after each sync flush.
+                let len = u16::try_from(value.len()).unwrap_or(0);
+                let value = &value[..usize::from(len)];
+                out.put_u8(0);
+                out.put_u16_le(len);
+                out.put_u16_le(!len);
+                out.put_slice(value);
+                let mut h = Hasher::new();
+                h.update(value);
+                crc.combine(&h);
+                total += u64::from(len);
+            }
+        }
+        out.put_slice(&FINAL_BLOCK);
+        out.put_u32_le(crc.finalize());
+        out.put_u32_le(total as u32);
+        out.freeze()
+    }
+}
+
+pub struct CachedPage {
+    pub template: Template,
+    gzip: OnceLock<GzipParts>,
+    pub deps: Vec<Dep>,
+    /// The article whose view count this page shows.
+    pub article: Option<i64>,
+    created: Instant,
+    last_used: AtomicU64,
+}
+
+impl CachedPage {
+    pub fn new(html: &str, deps: Vec<Dep>, article: Option<i64>) -> Self {
+        Self {
+            template: Template::parse(html),
+            gzip: OnceLock::new(),
+            deps,
+            article,
+            created: Instant::now(),
+            last_used: AtomicU64::new(0),
+        }
+    }
+
+    pub fn plain(&self, values: &[String]) -> Bytes {
+        self.template.fill(values)
+    }
+
+    /// The page as one gzip member; the fixed parts are compressed on first use only.
+    pub fn gzip(&self, values: &[String]) -> Bytes {
+        self.gzip
+            .get_or_init(|| GzipParts::new(&self.template))
+            .fill(&self.template, values)
+    }
+
+    fn weight(&self) -> usize {
+        // Counts the gzip parts as if made: the budget must hold when they are.
+        self.template.byte_len() * 13 / 10 + 256
+    }
+}
+
+/// The page cache: bounded in bytes, dropped by dependency, with a time limit for what no change
+/// reports (the most-read lists, scheduled publication).
+pub struct PageCache {
+    pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    bytes: AtomicU64,
+    limit: u64,
+    ttl: Duration,
+    clock: AtomicU64,
+    /// Bumped by every invalidation: a page rendered across one is not stored.
+    generation: AtomicU64,
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+}
+
+impl PageCache {
+    pub fn new(limit_bytes: u64, ttl: Duration) -> Self {
+        Self {
+            pages: RwLock::default(),
+            bytes: AtomicU64::new(0),
+            limit: limit_bytes,
+            ttl,
+            clock: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.limit > 0
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        if !self.enabled() {
+            return None;
+        }
+        let page = self.pages.read().get(key).cloned();
+        match page {
+            Some(page) if page.created.elapsed() < self.ttl => {
+                page.last_used.store(
+                    self.clock.fetch_add(1, Ordering::Relaxed),
+                    Ordering::Relaxed,
+                );
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                Some(page)
+            }
+            _ => {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// Stores a page rendered from data read after `generation` was taken, unless something changed since.
+    pub fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
+        if !self.enabled() {
+            return;
+        }
+        let weight = page.weight() as u64;
+        if weight > self.limit / 4 {
+            return;
+        }
+        page.last_used.store(
+            self.clock.fetch_add(1, Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        let mut pages = self.pages.write();
+        if self.generation() != generation {
+            return;
+        }
+        if let Some(old) = pages.insert(key, page) {
+            self.bytes.fetch_sub(old.weight() as u64, Ordering::Relaxed);
+        }
+        let total = self.bytes.fetch_add(weight, Ordering::Relaxed) + weight;
+        if total > self.limit {
+            self.evict(&mut pages);
+        }
+    }
+
+    /// Drops the least recently used quarter of the pages.
+    fn evict(&self, pages: &mut HashMap<String, Arc<CachedPage>>) {
+        let mut order: Vec<(u64, String)> = pages
+            .iter()
+            .map(|(k, p)| (p.last_used.load(Ordering::Relaxed), k.clone()))
+            .collect();
+        order.sort_unstable();
+        let target = self.limit * 3 / 4;
+        for (_, key) in order {
+            if self.bytes.load(Ordering::Relaxed) <= target {
+                break;
+            }
+            if let Some(old) = pages.remove(&key) {
+                self.bytes.fetch_sub(old.weight() as u64, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Drops the pages a change touches; a change to the site or the categories touches every page,
+    /// since every page carries the identity and the menu.
+    pub fn apply(&self, change: &Change) {
+        let mut pages = self.pages.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let touched = |page: &CachedPage| match change {
+            Change::Site | Change::Category { .. } => true,
+            Change::Page { id } => page.deps.contains(&Dep::Page(*id)),
+            Change::Article {
+                id,
+                categories,
+                tags,
+            } => page.deps.iter().any(|d| match d {
+                Dep::Article(a) => a == id,
+                Dep::Category(c) => categories.contains(c),
+                Dep::Tag(t) => tags.contains(t),
+                Dep::AnyArticle => true,
+                Dep::Page(_) => false,
+            }),
+        };
+        pages.retain(|_, page| {
+            let keep = !touched(page);
+            if !keep {
+                self.bytes
+                    .fetch_sub(page.weight() as u64, Ordering::Relaxed);
+            }
+            keep
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.pages.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn marker(name: &str) -> String {
+        format!("{LIVE_START}{name}{LIVE_END}")
+    }
+
+    #[test]
+    fn templates_split_at_markers() {
+        let html = format!(
+            "<p>a{}b{}c{}</p>",
+            marker("views"),
+            marker("nope"),
+            marker("total")
+        );
+        let t = Template::parse(&html);
+        assert_eq!(t.slots(), &[Slot::Views, Slot::Total]);
+        assert_eq!(
+            t.fill(&["1".into(), "2".into()]),
+            Bytes::from("<p>a1bc2</p>")
+        );
+    }
+
+    #[test]
+    fn spliced_gzip_is_one_valid_member() {
+        let body = "<p>Xin chào Hà Nội</p>".repeat(500);
+        let html = format!(
+            "{body}{}{body}{}{}end",
+            marker("views"),
+            marker("online"),
+            marker("today")
+        );
+        let page = CachedPage::new(&html, vec![], None);
+        let values = vec!["13.405.422".to_string(), "7".to_string(), String::new()];
+        let gz = page.gzip(&values);
+        assert!(gz.len() < html.len() / 4);
+        let mut decoder = flate2::read::GzDecoder::new(&gz[..]);
+        let mut out = String::new();
+        decoder
+            .read_to_string(&mut out)
+            .expect("valid gzip with a correct CRC and length");
+        assert_eq!(out.as_bytes(), &page.plain(&values)[..]);
+        // Nothing follows the member: browsers read only the first one.
+        assert_eq!(decoder.into_inner().len(), 0);
+        // The values can change without recompressing.
+        let again = page.gzip(&["1".into(), "2".into(), "3".into()]);
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&again[..])
+            .read_to_string(&mut out)
+            .expect("valid");
+        assert!(out.contains("end"));
+        assert!(out.contains(&format!("{body}1{body}23end")));
+    }
+
+    #[test]
+    fn gzip_of_a_page_without_slots_and_empty_parts() {
+        for html in ["", "x", &marker("views")] {
+            let page = CachedPage::new(html, vec![], None);
+            let gz = page.gzip(&["5".into()]);
+            let mut out = String::new();
+            flate2::read::GzDecoder::new(&gz[..])
+                .read_to_string(&mut out)
+                .expect("valid");
+            assert_eq!(out.as_bytes(), &page.plain(&["5".into()])[..]);
+        }
+    }
+
+    #[test]
+    fn changes_drop_exactly_the_pages_they_touch() {
+        let cache = PageCache::new(1 << 20, Duration::from_secs(60));
+        let add = |key: &str, deps: Vec<Dep>| {
+            cache.insert(
+                key.into(),
+                Arc::new(CachedPage::new(key, deps, None)),
+                cache.generation(),
+            )
+        };
+        add("/a1", vec![Dep::Article(1), Dep::Category(10)]);
+        add("/a2", vec![Dep::Article(2), Dep::Category(20), Dep::Tag(5)]);
+        add("/home", vec![Dep::AnyArticle]);
+        add("/page", vec![Dep::Page(3)]);
+        cache.apply(&Change::Article {
+            id: 9,
+            categories: vec![10],
+            tags: vec![],
+        });
+        assert!(cache.get("/a1").is_none());
+        assert!(cache.get("/a2").is_some());
+        assert!(cache.get("/home").is_none());
+        cache.apply(&Change::Article {
+            id: 9,
+            categories: vec![],
+            tags: vec![5],
+        });
+        assert!(cache.get("/a2").is_none());
+        assert!(cache.get("/page").is_some());
+        cache.apply(&Change::Page { id: 3 });
+        assert!(cache.get("/page").is_none());
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn a_page_rendered_across_a_change_is_not_stored() {
+        let cache = PageCache::new(1 << 20, Duration::from_secs(60));
+        let generation = cache.generation();
+        cache.apply(&Change::Site);
+        cache.insert(
+            "/".into(),
+            Arc::new(CachedPage::new("old", vec![], None)),
+            generation,
+        );
+        assert!(cache.get("/").is_none());
+    }
+
+    #[test]
+    fn the_byte_limit_holds() {
+        let cache = PageCache::new(40_000, Duration::from_secs(60));
+        let html = "x".repeat(5_000);
+        for i in 0..50 {
+            cache.insert(
+                format!("/{i}"),
+                Arc::new(CachedPage::new(&html, vec![], None)),
+                cache.generation(),
+            );
+            assert!(cache.bytes() <= 40_000);
+        }
+        assert!(cache.get("/49").is_some());
+        assert!(cache.len() < 10);
+    }
+}

@@ -1,0 +1,196 @@
+//! The theme: templates, static files and the message catalogue. The default theme is embedded in the
+//! binary; a directory given in the configuration overrides any of its files.
+
+use std::{collections::HashMap, path::PathBuf, sync::Arc};
+
+use bytes::Bytes;
+use minijinja::{Environment, Value};
+use serde::Serialize;
+
+use crate::cache::{LIVE_END, LIVE_START};
+
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!("../../../themes/default/", $name)) as &[u8])),*]
+    };
+}
+
+const EMBEDDED: &[(&str, &[u8])] = embedded![
+    "templates/base.html",
+    "templates/home.html",
+    "templates/list.html",
+    "templates/article.html",
+    "templates/print.html",
+    "templates/page.html",
+    "templates/error.html",
+    "messages/vi.toml",
+    "messages/en.toml",
+    "static/style.css",
+    "static/favicon.svg",
+    "static/drum.svg",
+    "static/drum-light.svg",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("template error: {0}")]
+    Template(#[from] minijinja::Error),
+    #[error("message catalogue {0} is not valid TOML: {1}")]
+    Messages(String, toml::de::Error),
+}
+
+/// A static file of the theme.
+#[derive(Clone)]
+pub struct StaticFile {
+    pub content_type: &'static str,
+    pub bytes: Bytes,
+}
+
+pub struct Theme {
+    env: Environment<'static>,
+    statics: HashMap<String, StaticFile>,
+    messages: Arc<HashMap<String, String>>,
+}
+
+fn read(dir: Option<&PathBuf>, name: &str) -> Option<Vec<u8>> {
+    if let Some(dir) = dir
+        && let Ok(bytes) = std::fs::read(dir.join(name))
+    {
+        return Some(bytes);
+    }
+    EMBEDDED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, b)| b.to_vec())
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or_default() {
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+impl Theme {
+    /// Loads the theme for `lang` ("vi" or "en"); `dir` overrides the embedded files.
+    pub fn load(dir: Option<PathBuf>, lang: &str) -> Result<Self, ThemeError> {
+        let catalogue = format!("messages/{lang}.toml");
+        let raw = read(dir.as_ref(), &catalogue)
+            .or_else(|| read(None, "messages/vi.toml"))
+            .unwrap_or_default();
+        let messages: HashMap<String, String> = toml::from_str(&String::from_utf8_lossy(&raw))
+            .map_err(|e| ThemeError::Messages(catalogue.clone(), e))?;
+        let messages = Arc::new(messages);
+
+        let mut env = Environment::new();
+        let loader_dir = dir.clone();
+        env.set_loader(move |name| {
+            Ok(read(loader_dir.as_ref(), &format!("templates/{name}"))
+                .map(|b| String::from_utf8_lossy(&b).into_owned()))
+        });
+        env.set_fuel(Some(5_000_000));
+        env.add_global("lang", lang.to_string());
+        let catalogue_for_t = messages.clone();
+        env.add_function("t", move |key: &str| -> String {
+            catalogue_for_t
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| key.to_string())
+        });
+        env.add_function("live", |name: &str| -> Value {
+            Value::from_safe_string(format!("{LIVE_START}{name}{LIVE_END}"))
+        });
+        // Templates are checked at start-up, so a broken theme fails there and not on a reader's request.
+        for (name, _) in EMBEDDED.iter().filter(|(n, _)| n.starts_with("templates/")) {
+            env.get_template(name.trim_start_matches("templates/"))?;
+        }
+
+        let mut statics = HashMap::new();
+        for (name, bytes) in EMBEDDED.iter().filter(|(n, _)| n.starts_with("static/")) {
+            let file = name.trim_start_matches("static/");
+            statics.insert(
+                file.to_string(),
+                StaticFile {
+                    content_type: content_type(file),
+                    bytes: Bytes::from_static(bytes),
+                },
+            );
+        }
+        if let Some(dir) = &dir
+            && let Ok(entries) = std::fs::read_dir(dir.join("static"))
+        {
+            for entry in entries.flatten() {
+                let file = entry.file_name().to_string_lossy().into_owned();
+                if let Ok(bytes) = std::fs::read(entry.path()) {
+                    statics.insert(
+                        file.clone(),
+                        StaticFile {
+                            content_type: content_type(&file),
+                            bytes: Bytes::from(bytes),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(Self {
+            env,
+            statics,
+            messages,
+        })
+    }
+
+    pub fn render(&self, template: &str, ctx: impl Serialize) -> Result<String, ThemeError> {
+        Ok(self
+            .env
+            .get_template(template)?
+            .render(minijinja::value::Serde(ctx))?)
+    }
+
+    pub fn static_file(&self, name: &str) -> Option<StaticFile> {
+        self.statics.get(name).cloned()
+    }
+
+    /// A message of the catalogue, for text the server writes itself.
+    pub fn message(&self, key: &str) -> String {
+        self.messages
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_theme_loads_in_both_languages() {
+        for lang in ["vi", "en"] {
+            let theme = Theme::load(None, lang).expect("theme");
+            assert!(theme.static_file("style.css").is_some());
+            assert_ne!(theme.message("stats_title"), "stats_title");
+        }
+        let vi = Theme::load(None, "vi").expect("theme");
+        assert_eq!(vi.message("stats_title"), "Thống kê truy cập");
+    }
+
+    #[test]
+    fn a_theme_directory_overrides_a_file() {
+        let dir = std::env::temp_dir().join(format!("sen-theme-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("static")).expect("dir");
+        std::fs::write(dir.join("static/style.css"), "body{}").expect("write");
+        let theme = Theme::load(Some(dir.clone()), "vi").expect("theme");
+        assert_eq!(
+            theme.static_file("style.css").expect("css").bytes,
+            Bytes::from("body{}")
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

@@ -1,0 +1,146 @@
+//! Settings: defaults in code, then `sen.toml`, then `SEN_*` environment variables, then flags.
+//! Flags and variables arrive together through clap; the file fills what they leave unset.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::{Context, bail};
+use ipnet::IpNet;
+use serde::Deserialize;
+
+/// What `sen.toml` may hold; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data: Option<PathBuf>,
+    pub database: Option<String>,
+    pub base_url: Option<String>,
+    pub log_format: Option<String>,
+    pub lang: Option<String>,
+    pub theme_dir: Option<PathBuf>,
+    pub cache_mb: Option<u64>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub metrics_allow: Option<Vec<String>>,
+    pub node_id: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing default file is fine, a missing named file is not.
+    pub fn load(path: Option<&PathBuf>) -> anyhow::Result<Self> {
+        let (path, required) = match path {
+            Some(p) => (p.clone(), true),
+            None => (PathBuf::from("sen.toml"), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .with_context(|| format!("{} is not a valid sen.toml", path.display())),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+}
+
+pub fn parse_nets(values: &[String], what: &str) -> anyhow::Result<Vec<IpNet>> {
+    values
+        .iter()
+        .map(|v| {
+            let v = v.trim();
+            v.parse::<IpNet>()
+                .or_else(|_| v.parse::<std::net::IpAddr>().map(IpNet::from))
+                .with_context(|| {
+                    format!("{what}: {v:?} is neither an IP address nor a network like 10.0.0.0/8")
+                })
+        })
+        .collect()
+}
+
+pub fn parse_listen(value: &str) -> anyhow::Result<SocketAddr> {
+    value
+        .parse()
+        .with_context(|| format!("--listen {value:?} is not an address like 127.0.0.1:8080"))
+}
+
+/// The database URL: the one given, or a SQLite file in the data directory.
+pub fn database_url(given: Option<String>, data: &std::path::Path) -> anyhow::Result<String> {
+    match given {
+        Some(url)
+            if url.starts_with("sqlite:")
+                || url.starts_with("postgres:")
+                || url.starts_with("postgresql:") =>
+        {
+            Ok(url)
+        }
+        Some(url) => bail!(
+            "database URL {:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DB",
+            redact(&url)
+        ),
+        None => Ok(format!("sqlite://{}", data.join("sen.db").display())),
+    }
+}
+
+/// Hides a password in a database URL, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(start), Some(at)) if at > start => {
+            let creds = &url[start + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..start + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Creates the data directory and proves it can be written.
+pub fn ensure_writable(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("data directory {} can't be created", dir.display()))?;
+    let probe = dir.join(".sen-write-test");
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("data directory {} can't be written", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+pub const DEFAULT_CACHE_MB: u64 = 64;
+pub const CACHE_TTL: Duration = Duration::from_secs(60);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_networks() {
+        assert_eq!(
+            redact("postgres://sen:secret@db/sen"),
+            "postgres://sen:***@db/sen"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert!(database_url(Some("mysql://x".into()), std::path::Path::new(".")).is_err());
+        assert_eq!(
+            database_url(None, std::path::Path::new("d")).expect("url"),
+            "sqlite://d/sen.db"
+        );
+        assert_eq!(
+            parse_nets(&["10.0.0.0/8".into(), "127.0.0.1".into()], "x")
+                .expect("nets")
+                .len(),
+            2
+        );
+        assert!(parse_nets(&["nope".into()], "x").is_err());
+        assert!(parse_listen("127.0.0.1:8080").is_ok());
+        assert!(parse_listen("localhost").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        assert!(toml::from_str::<FileConfig>("listne = \"x\"").is_err());
+        let c: FileConfig =
+            toml::from_str("listen = \"0.0.0.0:80\"\ncache_mb = 8").expect("config");
+        assert_eq!(c.cache_mb, Some(8));
+    }
+}
