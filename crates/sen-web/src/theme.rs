@@ -64,6 +64,35 @@ fn read(dir: Option<&PathBuf>, name: &str) -> Option<Vec<u8>> {
         .map(|(_, b)| b.to_vec())
 }
 
+/// Escapes like the default formatter, but leaves `/` alone: URLs stay readable in attributes.
+fn format_value(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match (state.auto_escape(), value.as_str()) {
+        (minijinja::AutoEscape::Html, Some(text)) if !value.is_safe() => {
+            let mut last = 0;
+            for (i, b) in text.bytes().enumerate() {
+                let entity = match b {
+                    b'&' => "&amp;",
+                    b'<' => "&lt;",
+                    b'>' => "&gt;",
+                    b'"' => "&quot;",
+                    b'\'' => "&#39;",
+                    _ => continue,
+                };
+                out.write_str(&text[last..i])
+                    .map_err(minijinja::Error::from)?;
+                out.write_str(entity).map_err(minijinja::Error::from)?;
+                last = i + 1;
+            }
+            out.write_str(&text[last..]).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
 fn content_type(name: &str) -> &'static str {
     match name.rsplit('.').next().unwrap_or_default() {
         "css" => "text/css; charset=utf-8",
@@ -96,6 +125,7 @@ impl Theme {
                 .map(|b| String::from_utf8_lossy(&b).into_owned()))
         });
         env.set_fuel(Some(5_000_000));
+        env.set_formatter(format_value);
         env.add_global("lang", lang.to_string());
         let catalogue_for_t = messages.clone();
         env.add_function("t", move |key: &str| -> String {
@@ -179,6 +209,23 @@ mod tests {
         }
         let vi = Theme::load(None, "vi").expect("theme");
         assert_eq!(vi.message("stats_title"), "Thống kê truy cập");
+    }
+
+    #[test]
+    fn escaping_keeps_slashes_and_stops_markup() {
+        let theme = Theme::load(None, "vi").expect("theme");
+        let out = theme.env.render_named_str(
+            "x.html",
+            "<a href=\"{{ u }}\">{{ t }}</a>",
+            minijinja::context! {
+                u => "/tin/a-1.html?x=1&y=\"2\"",
+                t => "<script>alert('x')</script>",
+            },
+        );
+        assert_eq!(
+            out.expect("render"),
+            "<a href=\"/tin/a-1.html?x=1&amp;y=&quot;2&quot;\">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</a>"
+        );
     }
 
     #[test]

@@ -1,0 +1,723 @@
+//! The HTTP server end to end: real sockets, real databases (SQLite and PostgreSQL).
+
+use std::{io::Read, net::SocketAddr, time::Duration};
+
+use sen_core::{ArticleInput, ArticleStatus, CategoryInput, PageInput, Site};
+use sen_store::{Backend, Store, dual_test, testing};
+use sen_web::{App, Tasks, WebConfig};
+use serde_json::Value;
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
+const BOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+struct Node {
+    base: String,
+    #[allow(dead_code)]
+    app: App,
+    tasks: Option<Tasks>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Node {
+    async fn start(store: Store, config: WebConfig) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = WebConfig {
+            base_url: format!("http://{addr}"),
+            ..config
+        };
+        let app = App::new(store, config).await.expect("app");
+        let tasks = Tasks::start(&app).await;
+        let router = app
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Self {
+            base: format!("http://{addr}"),
+            app,
+            tasks: Some(tasks),
+            server,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops serving and flushes, as a clean shutdown does.
+    async fn stop(mut self) {
+        self.server.abort();
+        if let Some(tasks) = self.tasks.take() {
+            tasks.shutdown().await;
+        }
+    }
+}
+
+fn config() -> WebConfig {
+    WebConfig {
+        flush_interval: Duration::from_millis(200),
+        follow_interval: Duration::from_millis(100),
+        ..WebConfig::default()
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(BROWSER)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A small portal: two categories (one inside the other), a page, 15 published articles, one draft.
+async fn seed(store: &Store) -> Vec<i64> {
+    store
+        .put_site(Site {
+            name: "Liên hiệp Hội Thử nghiệm".into(),
+            governing_body: "UBND tỉnh Thử nghiệm".into(),
+            address: "Số 1 đường Thử".into(),
+            phone: "0200 000 000".into(),
+            email: "lh@example.vn".into(),
+            responsible_person: "Bà Nguyễn Thị Thử".into(),
+            credit_note: "Ghi rõ nguồn khi phát hành lại.".into(),
+            visits_base: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("site");
+    let news = store
+        .create_category(CategoryInput {
+            name: "Tin tức".into(),
+            in_menu: true,
+            ..Default::default()
+        })
+        .await
+        .expect("category");
+    let child = store
+        .create_category(CategoryInput {
+            name: "Chuyển đổi số".into(),
+            parent_id: Some(news.id),
+            in_menu: true,
+            ..Default::default()
+        })
+        .await
+        .expect("category");
+    store
+        .create_page(PageInput {
+            title: "Giới thiệu".into(),
+            body: "<p>Về chúng tôi</p>".into(),
+            in_menu: true,
+            ..Default::default()
+        })
+        .await
+        .expect("page");
+    let mut ids = Vec::new();
+    for i in 0..15 {
+        let mut input = ArticleInput::new(
+            &format!("Bài viết số {i} về khoa học"),
+            if i % 3 == 0 { child.id } else { news.id },
+        );
+        input.summary = format!("Tóm tắt bài {i}.");
+        input.body = format!("<p>Nội dung bài {i}.</p><script>alert(1)</script>");
+        input.status = ArticleStatus::Published;
+        input.published_at =
+            Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(60 - i));
+        input.tags = vec!["Chuyển đổi số".into(), format!("Nhóm {}", i % 2)];
+        input.featured = i % 4 == 0;
+        input.byline = "Minh Anh".into();
+        ids.push(store.create_article(input).await.expect("article").id);
+    }
+    store
+        .create_article(ArticleInput::new("Bản nháp bí mật", news.id))
+        .await
+        .expect("draft");
+    ids
+}
+
+async fn article_path(node: &Node, id: i64) -> String {
+    let v: Value = client()
+        .get(node.url(&format!("/api/v1/articles/{id}")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let url = v["url"].as_str().expect("url").to_string();
+    url.trim_start_matches(&node.base).to_string()
+}
+
+async fn views(node: &Node, id: i64) -> i64 {
+    let v: Value = client()
+        .get(node.url(&format!("/api/v1/articles/{id}")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    v["views"].as_i64().expect("views")
+}
+
+async fn get_many(url: &str, n: usize, concurrency: usize, user_agent: &str, cookie: Option<&str>) {
+    let client = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .build()
+        .expect("client");
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(concurrency);
+        let mut handles = Vec::new();
+        for _ in 0..batch {
+            let mut req = client.get(url);
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            handles.push(tokio::spawn(async move {
+                let status = req.send().await.expect("send").status();
+                assert_eq!(status, 200);
+            }));
+        }
+        for h in handles {
+            h.await.expect("join");
+        }
+        left -= batch;
+    }
+}
+
+dual_test!(public_pages_render, |backend| async move {
+    let store = testing::store(backend).await;
+    let ids = seed(&store).await;
+    let node = Node::start(store, config()).await;
+    let c = client();
+    let home = c.get(node.url("/")).send().await.expect("home");
+    assert_eq!(home.status(), 200);
+    assert!(
+        home.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .starts_with("sen_v=")
+    );
+    let html = home.text().await.expect("text");
+    for needle in [
+        "<html lang=\"vi\">",
+        "Liên hiệp Hội Thử nghiệm",
+        "Thống kê truy cập",
+        "Đang online",
+        "Hôm nay",
+        "Trong tuần",
+        "Tất cả",
+        "Tiêu điểm",
+        "Bài viết số 14",
+        "Bà Nguyễn Thị Thử",
+        "Ghi rõ nguồn khi phát hành lại.",
+        "og:title",
+        "/chuyen-muc/tin-tuc",
+        "/trang/gioi-thieu",
+    ] {
+        assert!(html.contains(needle), "home lacks {needle}");
+    }
+    assert!(!html.contains("Bản nháp bí mật"));
+    assert!(!html.contains('\u{1}'), "no live marker leaks");
+    assert!(
+        html.contains("1.001"),
+        "the starting total plus this visit, grouped the Vietnamese way"
+    );
+
+    let path = article_path(&node, ids[3]).await;
+    let page = c.get(node.url(&path)).send().await.expect("article");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["x-cache"], "miss");
+    let html = page.text().await.expect("text");
+    for needle in [
+        "Bài viết số 3 về khoa học",
+        "Lượt xem",
+        "Minh Anh",
+        "Tin cùng chuyên mục",
+        "Tin liên quan",
+        "og:type\" content=\"article",
+        "GMT+7",
+    ] {
+        assert!(html.contains(needle), "article lacks {needle}");
+    }
+    assert!(!html.contains("<script>alert"), "editor HTML is sanitised");
+    let again = c.get(node.url(&path)).send().await.expect("article");
+    assert_eq!(again.headers()["x-cache"], "hit");
+
+    for (path, status) in [
+        ("/chuyen-muc/tin-tuc", 200),
+        ("/chuyen-muc/tin-tuc?page=2", 200),
+        ("/chuyen-muc/tin-tuc?page=3", 404),
+        ("/chuyen-muc/tin-tuc?page=abc", 400),
+        ("/chuyen-muc/tin-tuc?utm_source=zalo&x=%ZZ", 200),
+        ("/chuyen-muc/tin-tuc?utm_source=zalo", 200),
+        ("/chuyen-muc/chuyen-doi-so", 200),
+        ("/chuyen-muc/khong-co", 404),
+        ("/the/chuyen-doi-so", 200),
+        ("/the/khong-co", 404),
+        ("/trang/gioi-thieu", 200),
+        ("/trang/khong-co", 404),
+        (&format!("/in/{}", ids[0]), 200),
+        ("/in/abc", 404),
+        ("/tin/khong-co-999999.html", 404),
+        ("/tin/abc", 404),
+        ("/khong/ton/tai", 404),
+        ("/static/style.css", 200),
+        ("/static/nope.css", 404),
+        ("/healthz", 200),
+    ] {
+        let r = c.get(node.url(path)).send().await.expect("get");
+        assert_eq!(r.status(), status, "{path}");
+        if status == 404 && !path.starts_with("/static") {
+            let body = r.text().await.expect("text");
+            assert!(
+                body.contains("Không tìm thấy trang"),
+                "themed 404 for {path}"
+            );
+            assert!(body.contains("Thống kê truy cập"));
+        }
+    }
+    // The child category's articles are listed on the parent page too.
+    let parent = c
+        .get(node.url("/chuyen-muc/tin-tuc"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(parent.contains("Bài viết số 12"));
+
+    // A stale slug with a valid id moves permanently to the current address.
+    let stale = c
+        .get(node.url(&format!("/tin/ten-cu-{}.html", ids[3])))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(stale.status(), 301);
+    assert_eq!(stale.headers()["location"], path.as_str());
+    node.stop().await;
+});
+
+dual_test!(views_are_counted_exactly, |backend| async move {
+    let store = testing::store(backend).await;
+    let ids = seed(&store).await;
+    let node = Node::start(store.clone(), config()).await;
+    let id = ids[5];
+    let path = article_path(&node, id).await;
+    let url = node.url(&path);
+    let before = views(&node, id).await;
+    get_many(&url, 500, 16, BROWSER, None).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while views(&node, id).await != before + 500 {
+        assert!(std::time::Instant::now() < deadline, "500 views within 2 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    get_many(&url, 100, 16, BOT, None).await;
+    assert_eq!(views(&node, id).await, before + 500, "bots don't count");
+    get_many(
+        &url,
+        10,
+        1,
+        BROWSER,
+        Some("sen_v=0123456789abcdef0123456789abcdef"),
+    )
+    .await;
+    assert_eq!(
+        views(&node, id).await,
+        before + 501,
+        "one visitor counts once in 30 minutes"
+    );
+    // HEAD is not a view.
+    client().head(&url).send().await.expect("head");
+    assert_eq!(views(&node, id).await, before + 501);
+    // The page shows the same count, grouped the Vietnamese way once it passes a thousand.
+    let html = client()
+        .get(&url)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        html.contains(&sen_core::format::number((before + 502) as u64)),
+        "page shows the live count"
+    );
+
+    // A clean shutdown books everything.
+    node.stop().await;
+    let stored = store
+        .article(id)
+        .await
+        .expect("read")
+        .expect("exists")
+        .views;
+    assert_eq!(stored, before + 502);
+});
+
+dual_test!(gzip_pages_carry_exact_live_values, |backend| async move {
+    let store = testing::store(backend).await;
+    let ids = seed(&store).await;
+    let node = Node::start(store, config()).await;
+    let path = article_path(&node, ids[1]).await;
+    let c = client();
+    for round in 0..3 {
+        let r = c
+            .get(node.url(&path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.headers()["content-encoding"], "gzip");
+        let bytes = r.bytes().await.expect("bytes");
+        let mut decoder = flate2::read::GzDecoder::new(&bytes[..]);
+        let mut html = String::new();
+        decoder
+            .read_to_string(&mut html)
+            .expect("one valid gzip member");
+        assert!(decoder.into_inner().is_empty(), "nothing after the member");
+        assert!(html.contains("Lượt xem"));
+        assert!(html.ends_with("</html>\n") || html.trim_end().ends_with("</html>"));
+        let v = views(&node, ids[1]).await;
+        assert_eq!(v, round + 1);
+        assert!(
+            html.contains(&format!(">{v}<"))
+                || html.contains(&format!(" {v}<"))
+                || html.contains(&format!("{v}</")),
+            "count {v} in page"
+        );
+    }
+    node.stop().await;
+});
+
+dual_test!(changes_show_at_the_next_request, |backend| async move {
+    let store = testing::store(backend).await;
+    let ids = seed(&store).await;
+    let node = Node::start(store.clone(), config()).await;
+    let c = client();
+    let path = article_path(&node, ids[2]).await;
+    let other = article_path(&node, ids[5]).await;
+    for p in ["/", path.as_str(), other.as_str(), "/chuyen-muc/tin-tuc"] {
+        c.get(node.url(p)).send().await.expect("warm");
+        assert_eq!(
+            c.get(node.url(p)).send().await.expect("get").headers()["x-cache"],
+            "hit",
+            "{p}"
+        );
+    }
+    let mut input = ArticleInput::new(
+        "Tiêu đề đã sửa",
+        store
+            .article(ids[2])
+            .await
+            .expect("read")
+            .expect("a")
+            .category_id,
+    );
+    input.status = ArticleStatus::Published;
+    input.published_at = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    input.slug = Some("bai-viet-so-2-ve-khoa-hoc".into());
+    store.update_article(ids[2], input).await.expect("update");
+    let html = c
+        .get(node.url(&path))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("Tiêu đề đã sửa"));
+    let home = c
+        .get(node.url("/"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(home.contains("Tiêu đề đã sửa"));
+    // A page in another category that doesn't show the article stays cached.
+    let site = store.site().await.expect("site");
+    store
+        .put_site(Site {
+            name: "Tên mới của Liên hiệp".into(),
+            ..site
+        })
+        .await
+        .expect("site");
+    let html = c
+        .get(node.url(&other))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("Tên mới của Liên hiệp"));
+    node.stop().await;
+});
+
+dual_test!(visits_are_counted_per_visitor, |backend| async move {
+    let store = testing::store(backend).await;
+    seed(&store).await;
+    let node = Node::start(store, config()).await;
+    let stats = |node: &Node| {
+        let url = node.url("/api/v1/stats");
+        async move {
+            client()
+                .get(url)
+                .send()
+                .await
+                .expect("get")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let start = stats(&node).await;
+    assert_eq!(start["total"], 1000);
+    for v in 0..3 {
+        let cookie = format!("sen_v={:032x}", v + 1);
+        for _ in 0..4 {
+            client()
+                .get(node.url("/"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("get");
+        }
+    }
+    get_many(&node.url("/"), 5, 5, BOT, None).await;
+    get_many(&node.url("/"), 5, 5, BROWSER, None).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = stats(&node).await;
+    assert_eq!(
+        after["today"], 4,
+        "three cookie visitors and one anonymous one: {after}"
+    );
+    assert_eq!(after["week"], 4);
+    assert_eq!(after["total"], 1004);
+    assert_eq!(after["online"], 4);
+    node.stop().await;
+});
+
+dual_test!(api_answers_and_rejects_bad_input, |backend| async move {
+    let store = testing::store(backend).await;
+    let ids = seed(&store).await;
+    let node = Node::start(store, config()).await;
+    let c = client();
+    let get = |path: &str| c.get(node.url(path)).send();
+    let list: Value = get("/api/v1/articles?per_page=4&page=2")
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["total"], 15);
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 4);
+    for key in [
+        "id",
+        "title",
+        "url",
+        "summary",
+        "category",
+        "published_at",
+        "views",
+    ] {
+        assert!(items[0].get(key).is_some(), "item has {key}");
+    }
+    assert!(
+        time::OffsetDateTime::parse(
+            items[0]["published_at"].as_str().expect("time"),
+            &time::format_description::well_known::Rfc3339
+        )
+        .is_ok()
+    );
+    let past: Value = get("/api/v1/articles?page=99")
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(past["items"].as_array().expect("items").len(), 0);
+    assert_eq!(past["total"], 15);
+    for bad in ["per_page=abc", "per_page=1000", "per_page=0", "page=-1"] {
+        let r = get(&format!("/api/v1/articles?{bad}")).await.expect("get");
+        assert_eq!(r.status(), 400, "{bad}");
+        let body: Value = r.json().await.expect("json");
+        let name = bad.split('=').next().expect("name");
+        assert_eq!(body["error"]["parameter"], name);
+    }
+    let by_slug: Value = get("/api/v1/articles?category=chuyen-doi-so")
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(by_slug["total"], 5);
+    let cats: Value = get("/api/v1/categories")
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let child_id = cats["items"][1]["id"].as_i64().expect("id");
+    let by_id: Value = get(&format!("/api/v1/articles?category={child_id}"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(by_id["total"], 5);
+    assert_eq!(
+        get("/api/v1/articles?category=khong-co")
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+    let one: Value = get(&format!("/api/v1/articles/{}", ids[0]))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        one["body"]
+            .as_str()
+            .expect("body")
+            .contains("Nội dung bài 0")
+    );
+    assert_eq!(one["byline"], "Minh Anh");
+    assert_eq!(one["tags"].as_array().expect("tags").len(), 2);
+    assert_eq!(
+        get("/api/v1/articles/999999").await.expect("get").status(),
+        404
+    );
+    assert_eq!(
+        get("/api/v1/articles/abc").await.expect("get").status(),
+        400
+    );
+    assert_eq!(get("/api/v1/nope").await.expect("get").status(), 404);
+    let stats: Value = get("/api/v1/stats")
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    for key in ["online", "today", "week", "total"] {
+        assert!(stats[key].is_i64(), "{key}");
+    }
+    let metrics = get("/metrics")
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("sen_http_requests_total{route=\"/api/v1/articles\",status=\"200\"}"));
+    assert!(metrics.contains("sen_views_pending"));
+    assert!(metrics.contains("sen_page_cache_hits_total"));
+    node.stop().await;
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_refused_to_other_addresses() {
+    let store = testing::store(Backend::Sqlite).await;
+    // Trusting loopback as a proxy makes the forwarded address the client.
+    let config = WebConfig {
+        trusted_proxies: vec!["127.0.0.1/32".parse().expect("net")],
+        ..config()
+    };
+    let node = Node::start(store, config).await;
+    let r = client()
+        .get(node.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.7")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 403);
+    let r = client()
+        .get(node.url("/metrics"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 200);
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_share_one_postgres() {
+    let url = testing::fresh_url(Backend::Postgres).await;
+    let store_a = Store::open(&url).await.expect("a");
+    let ids = seed(&store_a).await;
+    let store_b = Store::open(&url).await.expect("b");
+    let a = Node::start(
+        store_a.clone(),
+        WebConfig {
+            node_id: "a".into(),
+            ..config()
+        },
+    )
+    .await;
+    let b = Node::start(
+        store_b.clone(),
+        WebConfig {
+            node_id: "b".into(),
+            ..config()
+        },
+    )
+    .await;
+    let path = article_path(&a, ids[4]).await;
+    // Both nodes cache the page.
+    for node in [&a, &b] {
+        client().get(node.url(&path)).send().await.expect("get");
+    }
+    get_many(&a.url(&path), 120, 8, BROWSER, None).await;
+    get_many(&b.url(&path), 80, 8, BROWSER, None).await;
+    // A change through node A's store reaches node B's cached page within a second.
+    let site = store_a.site().await.expect("site");
+    store_a
+        .put_site(Site {
+            name: "Đổi tên qua nút A".into(),
+            ..site
+        })
+        .await
+        .expect("site");
+    let started = std::time::Instant::now();
+    loop {
+        let html = client()
+            .get(b.url(&path))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("text");
+        if html.contains("Đổi tên qua nút A") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "node B saw the change within 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    a.stop().await;
+    b.stop().await;
+    let stored = store_a
+        .article(ids[4])
+        .await
+        .expect("read")
+        .expect("a")
+        .views;
+    // 2 warm-up views, 200 counted on the nodes, and the polling reads of node B.
+    assert!(stored >= 202, "views from both nodes add up: {stored}");
+    let reads = stored - 202;
+    assert!(reads >= 1 && reads <= 25, "{reads} polling reads");
+}
