@@ -14,7 +14,7 @@ pub fn clean(input: &str) -> String {
     let filtered: std::borrow::Cow<'_, str> = if needs_filter {
         input
             .chars()
-            .filter(|c| !(c.is_control() && !matches!(c, '\t' | '\n' | '\r')))
+            .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
             .collect::<String>()
             .into()
     } else {

@@ -719,5 +719,5 @@ async fn two_nodes_share_one_postgres() {
     // 2 warm-up views, 200 counted on the nodes, and the polling reads of node B.
     assert!(stored >= 202, "views from both nodes add up: {stored}");
     let reads = stored - 202;
-    assert!(reads >= 1 && reads <= 25, "{reads} polling reads");
+    assert!((1..=25).contains(&reads), "{reads} polling reads");
 }

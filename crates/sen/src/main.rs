@@ -213,13 +213,11 @@ async fn serve(
     if wants_sample
         && store.sample_state().await? == SampleState::Never
         && !store.has_content().await?
-    {
-        if store
+        && store
             .add_sample(&sample::bundle(time::OffsetDateTime::now_utc())?, true)
             .await?
-        {
-            tracing::info!("created the sample portal; remove it with `sen sample --remove`");
-        }
+    {
+        tracing::info!("created the sample portal; remove it with `sen sample --remove`");
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
