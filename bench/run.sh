@@ -6,7 +6,7 @@
 #
 # Each server runs on core 0 and wrk on core 1, on loopback, with the same load (wrk, CONNECTIONS
 # connections, DURATION seconds, a browser User-Agent, no cookies) and both servers writing one access
-# log line per request to a file. Every request sen answers is counted and booked as in production;
+# log line per request to a file, buffered in 64 KiB blocks flushed at least every second. Every request sen answers is counted and booked as in production;
 # the script checks the article's count against what wrk reports.
 # Needs: nginx and wrk (Debian packages; installed when missing), taskset, curl, python3.
 set -euo pipefail
@@ -112,7 +112,7 @@ error_log $WORK/nginx/logs/error.log warn;
 events { worker_connections 4096; }
 http {
   default_type text/html;
-  access_log $WORK/nginx/logs/access.log;
+  access_log $WORK/nginx/logs/access.log combined buffer=64k flush=1s;
   sendfile on;
   tcp_nopush on;
   keepalive_requests 1000000;

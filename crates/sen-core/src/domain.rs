@@ -243,7 +243,9 @@ impl ArticleInput {
         if !self.source_url.is_empty() && !is_http_url(&self.source_url) {
             return Err(ValidationError::new("source_url", ErrorCode::InvalidUrl));
         }
-        if !(self.cover_url.is_empty() || self.cover_url.starts_with('/') || is_http_url(&self.cover_url))
+        if !(self.cover_url.is_empty()
+            || self.cover_url.starts_with('/')
+            || is_http_url(&self.cover_url))
         {
             return Err(ValidationError::new("cover_url", ErrorCode::InvalidUrl));
         }
@@ -417,14 +419,22 @@ mod tests {
 
     #[test]
     fn article_input_rejects_bad_fields() {
-        let err = ArticleInput::new("   ", 1).validated().expect_err("invalid");
+        let err = ArticleInput::new("   ", 1)
+            .validated()
+            .expect_err("invalid");
         assert_eq!(err, ValidationError::new("title", ErrorCode::Required));
         let mut input = ArticleInput::new("Tin", 1);
         input.slug = Some("Bad Slug".into());
-        assert_eq!(input.validated().expect_err("invalid").code, ErrorCode::InvalidSlug);
+        assert_eq!(
+            input.validated().expect_err("invalid").code,
+            ErrorCode::InvalidSlug
+        );
         let mut input = ArticleInput::new("Tin", 1);
         input.source_url = "javascript:alert(1)".into();
-        assert_eq!(input.validated().expect_err("invalid").code, ErrorCode::InvalidUrl);
+        assert_eq!(
+            input.validated().expect_err("invalid").code,
+            ErrorCode::InvalidUrl
+        );
     }
 
     #[test]

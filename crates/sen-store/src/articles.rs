@@ -309,24 +309,70 @@ impl Store {
         Ok(count)
     }
 
-    /// Published articles sharing a tag with `article_id`, most shared tags first.
-    pub async fn related(&self, article_id: i64, limit: i64) -> Result<Vec<ArticleSummary>> {
-        let rows: Vec<SummaryRow> = on_db!(self, read p => {
-            sqlx::query_as(concat!(
-                "SELECT ", summary_columns!(), " FROM articles a JOIN (",
-                "SELECT at2.article_id, COUNT(*) AS shared FROM article_tags at1 ",
-                "JOIN article_tags at2 ON at2.tag_id = at1.tag_id AND at2.article_id <> at1.article_id ",
-                "WHERE at1.article_id = $1 GROUP BY at2.article_id) r ON r.article_id = a.id ",
-                "WHERE a.status = 'published' AND a.published_at <= $2 ",
-                "ORDER BY r.shared DESC, a.published_at DESC LIMIT $3"
-            ))
-            .bind(article_id)
-            .bind(now())
-            .bind(limit)
-            .fetch_all(p)
-            .await
+    /// Published articles sharing one of `tags` with `article_id`: most shared tags first, then newest.
+    /// Only the newest articles of each tag are considered, so a tag on thousands of articles costs no
+    /// more than a rare one.
+    pub async fn related(
+        &self,
+        article_id: i64,
+        tags: &[i64],
+        limit: i64,
+    ) -> Result<Vec<ArticleSummary>> {
+        if tags.is_empty() || limit <= 0 {
+            return Ok(Vec::new());
+        }
+        let per_tag = limit * 4;
+        let candidates: Vec<(i64,)> = on_db!(self, read p => {
+            let mut qb = sqlx::QueryBuilder::new("");
+            for (i, tag) in tags.iter().enumerate() {
+                if i > 0 {
+                    qb.push(" UNION ALL ");
+                }
+                qb.push("SELECT article_id FROM (SELECT article_id FROM article_tags WHERE tag_id = ");
+                qb.push_bind(*tag);
+                qb.push(" AND article_id <> ");
+                qb.push_bind(article_id);
+                qb.push(" ORDER BY article_id DESC LIMIT ");
+                qb.push_bind(per_tag);
+                qb.push(format!(") t{i}"));
+            }
+            qb.build_query_as().fetch_all(p).await
         })?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let mut shared: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        for (id,) in candidates {
+            *shared.entry(id).or_default() += 1;
+        }
+        if shared.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Looked up by id only: with a status condition SQLite would rather scan the status index.
+        let rows: Vec<(String, SummaryRow)> = on_db!(self, read p => {
+            let mut qb = sqlx::QueryBuilder::new(concat!("SELECT a.status, ", summary_columns!(), " FROM articles a WHERE a.id IN ("));
+            let mut list = qb.separated(", ");
+            for id in shared.keys() {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build().fetch_all(p).await?.iter().map(|row| {
+                use sqlx::{FromRow, Row};
+                Ok((row.try_get::<String, _>("status")?, SummaryRow::from_row(row)?))
+            }).collect::<Result<Vec<_>, sqlx::Error>>()
+        })?;
+        let t = now();
+        let rows = rows
+            .into_iter()
+            .filter(|(status, r)| status == "published" && r.published_at.is_some_and(|p| p <= t))
+            .map(|(_, r)| r);
+        let mut list: Vec<ArticleSummary> = rows.into_iter().map(Into::into).collect();
+        list.sort_by_key(|a| {
+            (
+                std::cmp::Reverse(shared.get(&a.id).copied().unwrap_or(0)),
+                std::cmp::Reverse(a.published_at),
+                std::cmp::Reverse(a.id),
+            )
+        });
+        list.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(list)
     }
 
     /// The most viewed published articles over the days from `since_day` (a `YYYY-MM-DD` key) on.

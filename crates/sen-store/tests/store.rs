@@ -151,7 +151,14 @@ dual_test!(lists_show_only_published_articles, |backend| async move {
         ..Default::default()
     };
     assert_eq!(store.count_published(&tagged).await.expect("count"), 5);
-    let related = store.related(all[1].id, 10).await.expect("related");
+    let tags: Vec<i64> = store
+        .article_tags(all[1].id)
+        .await
+        .expect("tags")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let related = store.related(all[1].id, &tags, 10).await.expect("related");
     assert_eq!(related.len(), 4);
     assert!(
         store

@@ -67,23 +67,20 @@ pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Re
         .and_then(|v| v.to_str().ok());
     let client = client_address(peer, forwarded, &app.config.trusted_proxies);
     req.extensions_mut().insert(ClientAddr(client));
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let id = format!(
-        "{}-{:x}",
-        app.config.node_id,
-        REQUEST_ID.fetch_add(1, Ordering::Relaxed)
-    );
+    let uri = req.uri().clone();
+    let seq = REQUEST_ID.fetch_add(1, Ordering::Relaxed);
     let mut response = next.run(req).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    tracing::info!(target: "sen::http", id = %id, %method, %path, status, micros = elapsed.as_micros() as u64, client = %client);
-    app.metrics.request(&route, status, elapsed);
+    let id = format!("{}-{seq:x}", app.config.node_id);
+    tracing::info!(target: "sen::http", id = %id, %method, path = uri.path(), status, micros = elapsed.as_micros() as u64, client = %client);
+    app.metrics.request(
+        route.as_ref().map_or("unmatched", |r| r.as_str()),
+        status,
+        elapsed,
+    );
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }

@@ -403,7 +403,8 @@ pub async fn article(
                 6,
             )
             .await?;
-        let related: Vec<ArticleSummary> = app.store.related(a.id, 6).await?;
+        let tag_ids: Vec<i64> = a.tags.iter().map(|t| t.id).collect();
+        let related: Vec<ArticleSummary> = app.store.related(a.id, &tag_ids, 6).await?;
         let most_read = app.most_read().await?;
         let own = json!({
             "article": context::article(&chrome, &a),

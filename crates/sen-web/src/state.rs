@@ -118,7 +118,8 @@ pub struct AppInner {
     pub metrics: Metrics,
     pub bots: isbot::Bots,
     secret: String,
-    salt: RwLock<(String, [u8; 32])>,
+    /// The salt of the Vietnamese day numbered in `salt_day`, so the hot path only compares numbers.
+    salt: RwLock<(u64, [u8; 32])>,
     chrome: RwLock<Option<Arc<Chrome>>>,
     most_read: Mutex<Option<(Instant, Arc<Vec<ArticleSummary>>)>>,
     started: Instant,
@@ -158,7 +159,7 @@ impl App {
             metrics: Metrics::default(),
             bots: isbot::Bots::default(),
             secret,
-            salt: RwLock::new((String::new(), [0; 32])),
+            salt: RwLock::new((u64::MAX, [0; 32])),
             chrome: RwLock::new(None),
             most_read: Mutex::new(None),
             started: Instant::now(),
@@ -201,15 +202,16 @@ impl App {
     }
 
     pub fn daily_salt(&self) -> [u8; 32] {
-        let today = format::day_key(time::OffsetDateTime::now_utc());
+        let now = time::OffsetDateTime::now_utc();
+        let day = u64::try_from((now.unix_timestamp() + 7 * 3600) / 86_400).unwrap_or(0);
         {
             let salt = self.salt.read();
-            if salt.0 == today {
+            if salt.0 == day {
                 return salt.1;
             }
         }
-        let fresh = daily_salt(&self.secret, &today);
-        *self.salt.write() = (today, fresh);
+        let fresh = daily_salt(&self.secret, &format::day_key(now));
+        *self.salt.write() = (day, fresh);
         fresh
     }
 

@@ -2,6 +2,7 @@
 
 mod config;
 mod covers;
+mod logging;
 mod sample;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -72,20 +73,6 @@ enum Command {
     },
 }
 
-fn init_logging(format: &str) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SEN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    match format {
-        "json" => builder.json().init(),
-        "text" => builder.init(),
-        other => anyhow::bail!("--log-format {other:?} is not supported: use text or json"),
-    }
-    Ok(())
-}
-
 async fn open_store(url: &str) -> anyhow::Result<Store> {
     Store::open(url)
         .await
@@ -94,7 +81,9 @@ async fn open_store(url: &str) -> anyhow::Result<Store> {
 
 #[tokio::main]
 async fn main() {
-    if let Err(err) = run().await {
+    let result = run().await;
+    logging::flush();
+    if let Err(err) = result {
         eprintln!("error: {err:#}");
         std::process::exit(1);
     }
@@ -108,7 +97,8 @@ async fn run() -> anyhow::Result<()> {
         .clone()
         .or(file.log_format.clone())
         .unwrap_or_else(|| "text".into());
-    init_logging(&log_format)?;
+    logging::init(&log_format)?;
+    logging::spawn_flusher();
     let data = cli
         .data
         .clone()

@@ -14,7 +14,10 @@ const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.3
 
 fn sen() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sen"));
-    cmd.env_remove("SEN_DATABASE_URL").env_remove("SEN_DATA").env_remove("SEN_LISTEN").env("SEN_LOG", "warn");
+    cmd.env_remove("SEN_DATABASE_URL")
+        .env_remove("SEN_DATA")
+        .env_remove("SEN_LISTEN")
+        .env("SEN_LOG", "warn");
     cmd
 }
 
@@ -26,7 +29,11 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 fn stderr_line(out: &Output) -> String {
@@ -38,16 +45,28 @@ fn stderr_line(out: &Output) -> String {
 #[test]
 fn a_bad_database_url_is_named() {
     let dir = temp_dir("badurl");
-    let out = sen().args(["migrate", "--data"]).arg(&dir).args(["--database", "mysql://x@y/z"]).output().expect("run");
+    let out = sen()
+        .args(["migrate", "--data"])
+        .arg(&dir)
+        .args(["--database", "mysql://x@y/z"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     assert!(stderr_line(&out).contains("mysql://x@y/z"));
     let out = sen()
-        .args(["migrate", "--database", "postgres://nobody:secret@127.0.0.1:1/none"])
+        .args([
+            "migrate",
+            "--database",
+            "postgres://nobody:secret@127.0.0.1:1/none",
+        ])
         .output()
         .expect("run");
     assert!(!out.status.success());
     let line = stderr_line(&out);
-    assert!(line.contains("cannot open database postgres://nobody:***@127.0.0.1:1/none"), "{line}");
+    assert!(
+        line.contains("cannot open database postgres://nobody:***@127.0.0.1:1/none"),
+        "{line}"
+    );
     assert!(!line.contains("secret"));
 }
 
@@ -56,10 +75,18 @@ fn an_unwritable_data_directory_is_named() {
     let dir = temp_dir("file");
     let file = dir.join("not-a-dir");
     std::fs::write(&file, "x").expect("write");
-    let out = sen().arg("migrate").arg("--data").arg(file.join("data")).output().expect("run");
+    let out = sen()
+        .arg("migrate")
+        .arg("--data")
+        .arg(file.join("data"))
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     let line = stderr_line(&out);
-    assert!(line.contains("data directory") && line.contains("not-a-dir"), "{line}");
+    assert!(
+        line.contains("data directory") && line.contains("not-a-dir"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -75,7 +102,11 @@ fn a_port_in_use_is_named() {
     assert!(!out.status.success());
     let line = stderr_line(&out);
     assert!(line.contains(&format!("cannot listen on {addr}")), "{line}");
-    let out = sen().args(["serve", "--listen", "nonsense", "--data"]).arg(&dir).output().expect("run");
+    let out = sen()
+        .args(["serve", "--listen", "nonsense", "--data"])
+        .arg(&dir)
+        .output()
+        .expect("run");
     assert!(stderr_line(&out).contains("nonsense"));
 }
 
@@ -103,7 +134,10 @@ impl Server {
             {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "sen did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "sen did not start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Self { child, base }
@@ -111,7 +145,10 @@ impl Server {
 
     fn terminate(mut self) {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
         let status = self.child.wait().expect("wait");
         assert!(status.success(), "clean exit: {status}");
     }
@@ -122,7 +159,10 @@ mod reqwest {
     pub use ::reqwest::*;
 
     fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
     }
 
     pub fn blocking_get(url: &str) -> Result<u16> {
@@ -131,7 +171,12 @@ mod reqwest {
 
     pub fn blocking_text(url: &str, user_agent: &str) -> Result<(u16, String)> {
         runtime().block_on(async {
-            let r = Client::builder().user_agent(user_agent).build()?.get(url).send().await?;
+            let r = Client::builder()
+                .user_agent(user_agent)
+                .build()?
+                .get(url)
+                .send()
+                .await?;
             let status = r.status().as_u16();
             Ok((status, r.text().await?))
         })
@@ -139,7 +184,10 @@ mod reqwest {
 
     pub fn blocking_many(url: &str, n: usize, user_agent: &str) {
         runtime().block_on(async {
-            let client = Client::builder().user_agent(user_agent).build().expect("client");
+            let client = Client::builder()
+                .user_agent(user_agent)
+                .build()
+                .expect("client");
             for _ in 0..n {
                 let status = client.get(url).send().await.expect("send").status();
                 assert_eq!(status, 200);
@@ -149,15 +197,22 @@ mod reqwest {
 }
 
 fn first_article(base: &str) -> (i64, String) {
-    let (_, text) = reqwest::blocking_text(&format!("{base}/api/v1/articles?per_page=1"), BROWSER).expect("api");
+    let (_, text) = reqwest::blocking_text(&format!("{base}/api/v1/articles?per_page=1"), BROWSER)
+        .expect("api");
     let v: Value = serde_json::from_str(&text).expect("json");
     let item = &v["items"][0];
-    (item["id"].as_i64().expect("id"), item["url"].as_str().expect("url").to_string())
+    (
+        item["id"].as_i64().expect("id"),
+        item["url"].as_str().expect("url").to_string(),
+    )
 }
 
 fn views(base: &str, id: i64) -> i64 {
-    let (_, text) = reqwest::blocking_text(&format!("{base}/api/v1/articles/{id}"), BROWSER).expect("api");
-    serde_json::from_str::<Value>(&text).expect("json")["views"].as_i64().expect("views")
+    let (_, text) =
+        reqwest::blocking_text(&format!("{base}/api/v1/articles/{id}"), BROWSER).expect("api");
+    serde_json::from_str::<Value>(&text).expect("json")["views"]
+        .as_i64()
+        .expect("views")
 }
 
 fn no_view_is_lost_on_sigterm(database: Option<String>) {
@@ -167,8 +222,16 @@ fn no_view_is_lost_on_sigterm(database: Option<String>) {
         common.extend(["--database".into(), url.clone()]);
     }
     let common: Vec<&str> = common.iter().map(String::as_str).collect();
-    let out = sen().args(["sample", "--articles", "30"]).args(&common).output().expect("sample");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sen()
+        .args(["sample", "--articles", "30"])
+        .args(&common)
+        .output()
+        .expect("sample");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let server = Server::start(&[&common[..], &["--no-sample"]].concat());
     let (id, url) = first_article(&server.base);
@@ -181,7 +244,11 @@ fn no_view_is_lost_on_sigterm(database: Option<String>) {
     assert_eq!(views(&server.base, id), 137);
     server.terminate();
 
-    let out = sen().args(["sample", "--remove"]).args(&common).output().expect("remove");
+    let out = sen()
+        .args(["sample", "--remove"])
+        .args(&common)
+        .output()
+        .expect("remove");
     assert!(String::from_utf8_lossy(&out.stdout).contains("30 articles"));
 }
 
@@ -192,7 +259,9 @@ fn no_view_is_lost_on_sigterm_sqlite() {
 
 #[test]
 fn no_view_is_lost_on_sigterm_postgres() {
-    let url = tokio::runtime::Runtime::new().expect("rt").block_on(testing::fresh_url(Backend::Postgres));
+    let url = tokio::runtime::Runtime::new()
+        .expect("rt")
+        .block_on(testing::fresh_url(Backend::Postgres));
     no_view_is_lost_on_sigterm(Some(url));
 }
 
@@ -200,26 +269,49 @@ fn no_view_is_lost_on_sigterm_postgres() {
 fn the_sample_portal_appears_on_first_start_on_sqlite_only() {
     let dir = temp_dir("first");
     let server = Server::start(&["--data", &dir.display().to_string()]);
-    let (status, html) = reqwest::blocking_text(&format!("{}/", server.base), BROWSER).expect("home");
+    let (status, html) =
+        reqwest::blocking_text(&format!("{}/", server.base), BROWSER).expect("home");
     assert_eq!(status, 200);
     assert!(html.contains("Hà Lam"), "the sample portal is served");
-    let (_, api) = reqwest::blocking_text(&format!("{}/api/v1/articles", server.base), BROWSER).expect("api");
-    let total = serde_json::from_str::<Value>(&api).expect("json")["total"].as_i64().expect("total");
+    let (_, api) =
+        reqwest::blocking_text(&format!("{}/api/v1/articles", server.base), BROWSER).expect("api");
+    let total = serde_json::from_str::<Value>(&api).expect("json")["total"]
+        .as_i64()
+        .expect("total");
     assert!(total >= 40);
-    let (_, cats) = reqwest::blocking_text(&format!("{}/api/v1/categories", server.base), BROWSER).expect("api");
-    assert!(serde_json::from_str::<Value>(&cats).expect("json")["items"].as_array().expect("items").len() >= 6);
+    let (_, cats) = reqwest::blocking_text(&format!("{}/api/v1/categories", server.base), BROWSER)
+        .expect("api");
+    assert!(
+        serde_json::from_str::<Value>(&cats).expect("json")["items"]
+            .as_array()
+            .expect("items")
+            .len()
+            >= 6
+    );
     server.terminate();
 
     // PostgreSQL is never seeded by surprise.
-    let url = tokio::runtime::Runtime::new().expect("rt").block_on(testing::fresh_url(Backend::Postgres));
+    let url = tokio::runtime::Runtime::new()
+        .expect("rt")
+        .block_on(testing::fresh_url(Backend::Postgres));
     let server = Server::start(&["--database", &url]);
-    let (_, api) = reqwest::blocking_text(&format!("{}/api/v1/articles", server.base), BROWSER).expect("api");
-    assert_eq!(serde_json::from_str::<Value>(&api).expect("json")["total"], 0);
+    let (_, api) =
+        reqwest::blocking_text(&format!("{}/api/v1/articles", server.base), BROWSER).expect("api");
+    assert_eq!(
+        serde_json::from_str::<Value>(&api).expect("json")["total"],
+        0
+    );
     let (status, _) = reqwest::blocking_text(&format!("{}/", server.base), BROWSER).expect("home");
     assert_eq!(status, 200, "an empty portal still serves its home page");
     server.terminate();
     let server = Server::start(&["--database", &url, "--sample"]);
-    let (_, api) = reqwest::blocking_text(&format!("{}/api/v1/articles", server.base), BROWSER).expect("api");
-    assert!(serde_json::from_str::<Value>(&api).expect("json")["total"].as_i64().expect("total") >= 40);
+    let (_, api) =
+        reqwest::blocking_text(&format!("{}/api/v1/articles", server.base), BROWSER).expect("api");
+    assert!(
+        serde_json::from_str::<Value>(&api).expect("json")["total"]
+            .as_i64()
+            .expect("total")
+            >= 40
+    );
     server.terminate();
 }

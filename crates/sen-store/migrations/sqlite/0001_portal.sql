@@ -77,7 +77,7 @@ CREATE TABLE article_tags (
     tag_id BIGINT NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
     PRIMARY KEY (article_id, tag_id)
 );
-CREATE INDEX article_tags_tag ON article_tags (tag_id);
+CREATE INDEX article_tags_tag ON article_tags (tag_id, article_id);
 
 CREATE TABLE pages (
     id INTEGER PRIMARY KEY,
