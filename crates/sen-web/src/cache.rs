@@ -58,6 +58,62 @@ pub enum Dep {
     Page(i64),
 }
 
+/// A response body made of shared chunks: the cached parts are sent as they are, never copied.
+#[derive(Debug, Default)]
+pub struct Chunks {
+    chunks: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Chunks {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            chunks: std::collections::VecDeque::with_capacity(n),
+            remaining: 0,
+        }
+    }
+
+    fn push(&mut self, chunk: Bytes) {
+        if !chunk.is_empty() {
+            self.remaining += chunk.len() as u64;
+            self.chunks.push_back(chunk);
+        }
+    }
+
+    /// All chunks in one buffer (for tests and small bodies).
+    pub fn concat(&self) -> Bytes {
+        let mut out = BytesMut::with_capacity(usize::try_from(self.remaining).unwrap_or(0));
+        for chunk in &self.chunks {
+            out.put_slice(chunk);
+        }
+        out.freeze()
+    }
+}
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let next = self.chunks.pop_front();
+        if let Some(chunk) = &next {
+            self.remaining -= chunk.len() as u64;
+        }
+        std::task::Poll::Ready(next.map(|chunk| Ok(http_body::Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
+}
+
 /// A page split at its live values: `parts.len() == slots.len() + 1`.
 pub struct Template {
     parts: Vec<Bytes>,
@@ -97,17 +153,17 @@ impl Template {
         self.parts.iter().map(Bytes::len).sum()
     }
 
-    /// The page with `values` (one per slot) written in.
-    pub fn fill(&self, values: &[String]) -> Bytes {
-        let extra: usize = values.iter().map(String::len).sum();
-        let mut out = BytesMut::with_capacity(self.byte_len() + extra);
+    /// The page with `values` (one per slot) written in, as chunks that share the cached parts.
+    pub fn fill(&self, values: Vec<String>) -> Chunks {
+        let mut chunks = Chunks::with_capacity(self.parts.len() * 2);
+        let mut values = values.into_iter();
         for (i, part) in self.parts.iter().enumerate() {
-            out.put_slice(part);
-            if let Some(value) = values.get(i).filter(|_| i < self.slots.len()) {
-                out.put_slice(value.as_bytes());
+            chunks.push(part.clone());
+            if i < self.slots.len() {
+                chunks.push(Bytes::from(values.next().unwrap_or_default()));
             }
         }
-        out.freeze()
+        chunks
     }
 }
 
@@ -159,15 +215,13 @@ impl GzipParts {
         Self { deflated, crcs }
     }
 
-    fn fill(&self, template: &Template, values: &[String]) -> Bytes {
-        let extra: usize = values.iter().map(|v| v.len() + 5).sum();
-        let size: usize = self.deflated.iter().map(Bytes::len).sum::<usize>() + extra + 20;
-        let mut out = BytesMut::with_capacity(size);
-        out.put_slice(&GZIP_HEADER);
+    fn fill(&self, template: &Template, values: &[String]) -> Chunks {
+        let mut chunks = Chunks::with_capacity(self.deflated.len() * 2 + 2);
+        chunks.push(Bytes::from_static(&GZIP_HEADER));
         let mut crc = Hasher::new();
         let mut total: u64 = 0;
         for (i, part) in self.deflated.iter().enumerate() {
-            out.put_slice(part);
+            chunks.push(part.clone());
             crc.combine(&self.crcs[i]);
             total += template.parts[i].len() as u64;
             if i < template.slots.len() {
@@ -175,20 +229,24 @@ impl GzipParts {
                 // A stored block: the stream is byte-aligned after each sync flush.
                 let len = u16::try_from(value.len()).unwrap_or(0);
                 let value = &value[..usize::from(len)];
-                out.put_u8(0);
-                out.put_u16_le(len);
-                out.put_u16_le(!len);
-                out.put_slice(value);
+                let mut block = BytesMut::with_capacity(5 + value.len());
+                block.put_u8(0);
+                block.put_u16_le(len);
+                block.put_u16_le(!len);
+                block.put_slice(value);
+                chunks.push(block.freeze());
                 let mut h = Hasher::new();
                 h.update(value);
                 crc.combine(&h);
                 total += u64::from(len);
             }
         }
-        out.put_slice(&FINAL_BLOCK);
-        out.put_u32_le(crc.finalize());
-        out.put_u32_le(total as u32);
-        out.freeze()
+        let mut end = BytesMut::with_capacity(10);
+        end.put_slice(&FINAL_BLOCK);
+        end.put_u32_le(crc.finalize());
+        end.put_u32_le(total as u32);
+        chunks.push(end.freeze());
+        chunks
     }
 }
 
@@ -214,12 +272,12 @@ impl CachedPage {
         }
     }
 
-    pub fn plain(&self, values: &[String]) -> Bytes {
+    pub fn plain(&self, values: Vec<String>) -> Chunks {
         self.template.fill(values)
     }
 
     /// The page as one gzip member; the fixed parts are compressed on first use only.
-    pub fn gzip(&self, values: &[String]) -> Bytes {
+    pub fn gzip(&self, values: &[String]) -> Chunks {
         self.gzip
             .get_or_init(|| GzipParts::new(&self.template))
             .fill(&self.template, values)
@@ -396,7 +454,7 @@ mod tests {
         let t = Template::parse(&html);
         assert_eq!(t.slots(), &[Slot::Views, Slot::Total]);
         assert_eq!(
-            t.fill(&["1".into(), "2".into()]),
+            t.fill(vec!["1".into(), "2".into()]).concat(),
             Bytes::from("<p>a1bc2</p>")
         );
     }
@@ -412,18 +470,18 @@ mod tests {
         );
         let page = CachedPage::new(&html, vec![], None);
         let values = vec!["13.405.422".to_string(), "7".to_string(), String::new()];
-        let gz = page.gzip(&values);
+        let gz = page.gzip(&values).concat();
         assert!(gz.len() < html.len() / 4);
         let mut decoder = flate2::read::GzDecoder::new(&gz[..]);
         let mut out = String::new();
         decoder
             .read_to_string(&mut out)
             .expect("valid gzip with a correct CRC and length");
-        assert_eq!(out.as_bytes(), &page.plain(&values)[..]);
+        assert_eq!(out.as_bytes(), &page.plain(values.clone()).concat()[..]);
         // Nothing follows the member: browsers read only the first one.
         assert_eq!(decoder.into_inner().len(), 0);
         // The values can change without recompressing.
-        let again = page.gzip(&["1".into(), "2".into(), "3".into()]);
+        let again = page.gzip(&["1".into(), "2".into(), "3".into()]).concat();
         let mut out = String::new();
         flate2::read::GzDecoder::new(&again[..])
             .read_to_string(&mut out)
@@ -436,12 +494,12 @@ mod tests {
     fn gzip_of_a_page_without_slots_and_empty_parts() {
         for html in ["", "x", &marker("views")] {
             let page = CachedPage::new(html, vec![], None);
-            let gz = page.gzip(&["5".into()]);
+            let gz = page.gzip(&["5".into()]).concat();
             let mut out = String::new();
             flate2::read::GzDecoder::new(&gz[..])
                 .read_to_string(&mut out)
                 .expect("valid");
-            assert_eq!(out.as_bytes(), &page.plain(&["5".into()])[..]);
+            assert_eq!(out.as_bytes(), &page.plain(vec!["5".into()]).concat()[..]);
         }
     }
 

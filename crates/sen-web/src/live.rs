@@ -263,10 +263,13 @@ impl Visitors {
 
 /// The key of a visitor without a cookie: a hash of its address and User-Agent with a salt that
 /// changes every day, so no raw address is kept and keys can't be linked across days.
-pub fn anonymous_key(daily_salt: &[u8; 32], address: &str, user_agent: &str) -> u64 {
+pub fn anonymous_key(daily_salt: &[u8; 32], address: std::net::IpAddr, user_agent: &str) -> u64 {
     let mut h = Sha256::new();
     h.update(daily_salt);
-    h.update(address.as_bytes());
+    match address {
+        std::net::IpAddr::V4(ip) => h.update(ip.octets()),
+        std::net::IpAddr::V6(ip) => h.update(ip.octets()),
+    }
     h.update([0]);
     h.update(user_agent.as_bytes());
     let digest = h.finalize();
@@ -358,16 +361,16 @@ mod tests {
         let a = daily_salt("s", "2026-11-27");
         let b = daily_salt("s", "2026-11-28");
         assert_eq!(
-            anonymous_key(&a, "1.2.3.4", "ua"),
-            anonymous_key(&a, "1.2.3.4", "ua")
+            anonymous_key(&a, "1.2.3.4".parse::<std::net::IpAddr>().expect("ip"), "ua"),
+            anonymous_key(&a, "1.2.3.4".parse::<std::net::IpAddr>().expect("ip"), "ua")
         );
         assert_ne!(
-            anonymous_key(&a, "1.2.3.4", "ua"),
-            anonymous_key(&b, "1.2.3.4", "ua")
+            anonymous_key(&a, "1.2.3.4".parse::<std::net::IpAddr>().expect("ip"), "ua"),
+            anonymous_key(&b, "1.2.3.4".parse::<std::net::IpAddr>().expect("ip"), "ua")
         );
         assert_ne!(
-            anonymous_key(&a, "1.2.3.4", "ua"),
-            anonymous_key(&a, "1.2.3.5", "ua")
+            anonymous_key(&a, "1.2.3.4".parse::<std::net::IpAddr>().expect("ip"), "ua"),
+            anonymous_key(&a, "1.2.3.5".parse::<std::net::IpAddr>().expect("ip"), "ua")
         );
     }
 }

@@ -124,7 +124,7 @@ pub async fn public_page(State(app): State<App>, mut req: Request, next: Next) -
             bot,
         },
         None => Visitor {
-            key: anonymous_key(&app.daily_salt(), &client.to_string(), user_agent),
+            key: anonymous_key(&app.daily_salt(), client, user_agent),
             has_cookie: false,
             bot,
         },

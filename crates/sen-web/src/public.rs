@@ -57,9 +57,9 @@ fn serve(app: &App, page: &CachedPage, headers: &HeaderMap, hit: bool) -> Respon
     let body = if gzip {
         page.gzip(&values)
     } else {
-        page.plain(&values)
+        page.plain(values)
     };
-    let mut response = Response::new(Body::from(body));
+    let mut response = Response::new(Body::new(body));
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
