@@ -89,18 +89,9 @@ pub fn article(chrome: &Chrome, a: &Article) -> Value {
 }
 
 fn menu(chrome: &Chrome, active: Option<i64>) -> Vec<Value> {
-    let active_chain: Vec<i64> = {
-        let mut chain = Vec::new();
-        let mut current = active;
-        while let Some(id) = current {
-            if chain.contains(&id) {
-                break;
-            }
-            chain.push(id);
-            current = chrome.category(id).and_then(|c| c.parent_id);
-        }
-        chain
-    };
+    let active_chain: Vec<i64> = active
+        .map(|id| chrome.trail(id).iter().map(|c| c.id).collect())
+        .unwrap_or_default();
     let item = |c: &Category| json!({"name": c.name, "url": category_path(&c.slug), "active": active_chain.contains(&c.id)});
     chrome
         .categories

@@ -270,19 +270,11 @@ pub async fn category(
             .ok_or(WebError::NotFound)?
             .clone();
         let ids = chrome.with_descendants(c.id);
-        let mut breadcrumbs = Vec::new();
-        let mut parent = c.parent_id.and_then(|id| chrome.category(id));
-        while let Some(p) = parent {
-            breadcrumbs.insert(0, (p.name.clone(), category_path(&p.slug)));
-            parent = p
-                .parent_id
-                .and_then(|id| chrome.category(id))
-                .filter(|next| next.id != c.id);
-            if breadcrumbs.len() > 8 {
-                break;
-            }
-        }
-        breadcrumbs.push((c.name.clone(), path.clone()));
+        let breadcrumbs: Vec<(String, String)> = chrome
+            .trail(c.id)
+            .into_iter()
+            .map(|k| (k.name.clone(), category_path(&k.slug)))
+            .collect();
         let subcategories = chrome
             .categories
             .iter()
@@ -412,13 +404,11 @@ pub async fn article(
             "related": context::cards(&chrome, &related, &mut deps),
             "most_read": context::cards(&chrome, &most_read, &mut deps),
         });
-        let mut breadcrumbs = Vec::new();
-        if let Some(c) = chrome.category(a.category_id) {
-            if let Some(p) = c.parent_id.and_then(|id| chrome.category(id)) {
-                breadcrumbs.push((p.name.clone(), category_path(&p.slug)));
-            }
-            breadcrumbs.push((c.name.clone(), category_path(&c.slug)));
-        }
+        let mut breadcrumbs: Vec<(String, String)> = chrome
+            .trail(a.category_id)
+            .into_iter()
+            .map(|k| (k.name.clone(), category_path(&k.slug)))
+            .collect();
         breadcrumbs.push((a.title.clone(), article_path(&a.slug, a.id)));
         let mut meta = Meta::new(Some(a.title.clone()), article_path(&a.slug, a.id));
         meta.description = if a.summary.is_empty() {

@@ -79,6 +79,21 @@ impl Chrome {
         self.categories.iter().find(|c| c.id == id)
     }
 
+    /// The category and its ancestors, from the top of the tree down (cycles are cut).
+    pub fn trail(&self, id: i64) -> Vec<&Category> {
+        let mut trail: Vec<&Category> = Vec::new();
+        let mut current = self.category(id);
+        while let Some(c) = current {
+            if trail.iter().any(|t| t.id == c.id) {
+                break;
+            }
+            trail.push(c);
+            current = c.parent_id.and_then(|p| self.category(p));
+        }
+        trail.reverse();
+        trail
+    }
+
     /// A category and all below it.
     pub fn with_descendants(&self, id: i64) -> Vec<i64> {
         let mut ids = vec![id];
