@@ -173,6 +173,22 @@ pub struct ArticleSummary {
     pub views: i64,
 }
 
+impl From<&Article> for ArticleSummary {
+    fn from(a: &Article) -> Self {
+        Self {
+            id: a.id,
+            title: a.title.clone(),
+            slug: a.slug.clone(),
+            summary: a.summary.clone(),
+            cover_url: a.cover_url.clone(),
+            cover_caption: a.cover_caption.clone(),
+            category_id: a.category_id,
+            published_at: a.published_at.unwrap_or(a.created_at),
+            views: a.views,
+        }
+    }
+}
+
 /// An article as an author submits it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArticleInput {

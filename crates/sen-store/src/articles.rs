@@ -256,6 +256,12 @@ impl Store {
         Ok(Some(row.into_article(tags)))
     }
 
+    /// An article readers may see now: published, with its publication time come.
+    pub async fn public_article(&self, id: i64) -> Result<Option<Article>> {
+        let now = time::OffsetDateTime::now_utc();
+        Ok(self.article(id).await?.filter(|a| a.is_public(now)))
+    }
+
     pub async fn article_tags(&self, article_id: i64) -> Result<Vec<Tag>> {
         let rows: Vec<(i64, String, String)> = on_db!(self, read p => {
             sqlx::query_as(

@@ -114,25 +114,13 @@ async fn article(State(app): State<App>, Path(id): Path<String>) -> Result<Json<
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid("id", "the article id must be a whole number"))?;
-    let now = time::OffsetDateTime::now_utc();
     let a = app
         .store
-        .article(id)
+        .public_article(id)
         .await?
-        .filter(|a| a.is_public(now))
         .ok_or_else(ApiError::not_found)?;
     let chrome = app.chrome().await?;
-    let summary = ArticleSummary {
-        id: a.id,
-        title: a.title.clone(),
-        slug: a.slug.clone(),
-        summary: a.summary.clone(),
-        cover_url: a.cover_url.clone(),
-        cover_caption: a.cover_caption.clone(),
-        category_id: a.category_id,
-        published_at: a.published_at.unwrap_or(a.created_at),
-        views: a.views,
-    };
+    let summary = ArticleSummary::from(&a);
     let mut v = item(&app, &chrome, &summary);
     let base = &app.config.base_url;
     if let Some(obj) = v.as_object_mut() {

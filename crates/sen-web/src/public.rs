@@ -369,12 +369,10 @@ pub async fn article(
     let render_app = app.clone();
     let result = cached(&app, key, || async move {
         let app = render_app;
-        let now = time::OffsetDateTime::now_utc();
         let a = app
             .store
-            .article(id)
+            .public_article(id)
             .await?
-            .filter(|a| a.is_public(now))
             .ok_or(WebError::NotFound)?;
         if a.slug != requested_slug || !canonical {
             return Err(WebError::Moved(article_path(&a.slug, a.id)));
@@ -450,12 +448,10 @@ pub async fn print(
     let render_app = app.clone();
     let (page, hit) = cached(&app, format!("/in/{id}"), || async move {
         let app = render_app;
-        let now = time::OffsetDateTime::now_utc();
         let a = app
             .store
-            .article(id)
+            .public_article(id)
             .await?
-            .filter(|a| a.is_public(now))
             .ok_or(WebError::NotFound)?;
         let chrome = app.chrome().await?;
         let mut meta = Meta::new(Some(a.title.clone()), article_path(&a.slug, a.id));
