@@ -32,8 +32,17 @@ impl FileConfig {
             None => (PathBuf::from("sen.toml"), false),
         };
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text)
-                .with_context(|| format!("{} is not a valid sen.toml", path.display())),
+            Ok(text) => toml::from_str(&text).map_err(|e| {
+                // One line: the file, the line in it, and what is wrong there.
+                let line = e
+                    .span()
+                    .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+                let message = e.message().replace('\n', " ");
+                match line {
+                    Some(line) => anyhow::anyhow!("{} line {line}: {message}", path.display()),
+                    None => anyhow::anyhow!("{}: {message}", path.display()),
+                }
+            }),
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
@@ -134,6 +143,18 @@ mod tests {
         assert!(parse_nets(&["nope".into()], "x").is_err());
         assert!(parse_listen("127.0.0.1:8080").is_ok());
         assert!(parse_listen("localhost").is_err());
+    }
+
+    #[test]
+    fn a_bad_file_is_named_with_its_line() {
+        let path = std::env::temp_dir().join(format!("sen-config-{}.toml", std::process::id()));
+        std::fs::write(&path, "listen = \"x\"\n\ncache_mb = \"lots\"\n").expect("write");
+        let err = FileConfig::load(Some(&path))
+            .expect_err("invalid")
+            .to_string();
+        std::fs::remove_file(&path).ok();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
     }
 
     #[test]

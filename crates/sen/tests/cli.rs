@@ -117,12 +117,16 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str]) -> Self {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let child = sen()
-            .args(["serve", "--listen", &listen])
-            .args(args)
-            .stdout(Stdio::null())
+        let listen = format!("127.0.0.1:{}", free_port());
+        let mut cmd = sen();
+        cmd.args(["serve", "--listen", &listen]).args(args);
+        Self::spawn(cmd, &listen, Stdio::null())
+    }
+
+    /// Runs a prepared `sen serve` command that should listen on `listen`.
+    fn spawn(mut cmd: Command, listen: &str, stdout: Stdio) -> Self {
+        let child = cmd
+            .stdout(stdout)
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn");
@@ -314,4 +318,90 @@ fn the_sample_portal_appears_on_first_start_on_sqlite_only() {
             >= 40
     );
     server.terminate();
+}
+
+#[test]
+fn settings_come_from_the_file_then_the_environment_then_flags() {
+    let dir = temp_dir("config");
+    let from_file = format!("127.0.0.1:{}", free_port());
+    std::fs::write(
+        dir.join("sen.toml"),
+        format!(
+            "listen = \"{from_file}\"\ndata = \"{}\"\n",
+            dir.join("data").display()
+        ),
+    )
+    .expect("sen.toml");
+    let mut cmd = sen();
+    cmd.current_dir(&dir).args(["serve", "--no-sample"]);
+    Server::spawn(cmd, &from_file, Stdio::null()).terminate();
+    assert!(
+        dir.join("data/sen.db").exists(),
+        "the data directory came from sen.toml"
+    );
+
+    let from_env = format!("127.0.0.1:{}", free_port());
+    let mut cmd = sen();
+    cmd.current_dir(&dir)
+        .env("SEN_LISTEN", &from_env)
+        .args(["serve", "--no-sample"]);
+    Server::spawn(cmd, &from_env, Stdio::null()).terminate();
+
+    let from_flag = format!("127.0.0.1:{}", free_port());
+    let mut cmd = sen();
+    cmd.current_dir(&dir).env("SEN_LISTEN", &from_env).args([
+        "serve",
+        "--no-sample",
+        "--listen",
+        &from_flag,
+    ]);
+    Server::spawn(cmd, &from_flag, Stdio::null()).terminate();
+
+    std::fs::write(dir.join("sen.toml"), "lisen = \"x\"\n").expect("sen.toml");
+    let out = sen()
+        .current_dir(&dir)
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(stderr_line(&out).contains("sen.toml"));
+}
+
+#[test]
+fn json_logs_have_one_object_per_line_with_a_request_id() {
+    let dir = temp_dir("json");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let log = dir.join("log.json");
+    let file = std::fs::File::create(&log).expect("log file");
+    let mut cmd = sen();
+    cmd.env("SEN_LOG", "info")
+        .args([
+            "serve",
+            "--no-sample",
+            "--log-format",
+            "json",
+            "--listen",
+            &listen,
+            "--data",
+        ])
+        .arg(dir.join("data"));
+    let server = Server::spawn(cmd, &listen, Stdio::from(file));
+    let base = server.base.clone();
+    reqwest::blocking_text(&format!("{base}/khong-co"), BROWSER).expect("get");
+    server.terminate();
+    let text = std::fs::read_to_string(&log).expect("read log");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|l| l["fields"]["path"] == "/khong-co")
+        .expect("a line for the request");
+    assert_eq!(request["fields"]["status"], 404);
+    assert!(
+        request["fields"]["id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
 }
