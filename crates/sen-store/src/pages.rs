@@ -21,6 +21,19 @@ fn page((id, title, slug, body, position, in_menu, updated_at): PageRow) -> Page
     }
 }
 
+/// The page as stored from a validated input.
+fn saved(id: i64, input: PageInput, slug: String, updated_at: OffsetDateTime) -> Page {
+    Page {
+        id,
+        title: input.title,
+        slug,
+        body: input.body,
+        position: input.position,
+        in_menu: input.in_menu,
+        updated_at,
+    }
+}
+
 impl Store {
     pub async fn pages(&self) -> Result<Vec<Page>> {
         let rows: Vec<PageRow> = on_db!(self, read p => {
@@ -60,15 +73,7 @@ impl Store {
             Ok::<_, StoreError>(id)
         })?;
         self.notify(&Change::Page { id });
-        Ok(Page {
-            id,
-            title: input.title,
-            slug,
-            body: input.body,
-            position: input.position,
-            in_menu: input.in_menu,
-            updated_at: t,
-        })
+        Ok(saved(id, input, slug, t))
     }
 
     pub async fn update_page(&self, id: i64, input: PageInput) -> Result<Page> {
@@ -92,14 +97,6 @@ impl Store {
             Ok::<_, StoreError>(())
         })?;
         self.notify(&Change::Page { id });
-        Ok(Page {
-            id,
-            title: input.title,
-            slug,
-            body: input.body,
-            position: input.position,
-            in_menu: input.in_menu,
-            updated_at: t,
-        })
+        Ok(saved(id, input, slug, t))
     }
 }

@@ -138,6 +138,18 @@ async fn seed(store: &Store) -> Vec<i64> {
     ids
 }
 
+/// The body of a GET, as text.
+async fn page_text(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text")
+}
+
 async fn article_path(node: &Node, id: i64) -> String {
     let v: Value = client()
         .get(node.url(&format!("/api/v1/articles/{id}")))
@@ -282,14 +294,7 @@ dual_test!(public_pages_render, |backend| async move {
         }
     }
     // The child category's articles are listed on the parent page too.
-    let parent = c
-        .get(node.url("/chuyen-muc/tin-tuc"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let parent = page_text(&c, node.url("/chuyen-muc/tin-tuc")).await;
     assert!(parent.contains("Bài viết số 12"));
 
     // A stale slug with a valid id moves permanently to the current address.
@@ -336,14 +341,7 @@ dual_test!(views_are_counted_exactly, |backend| async move {
     client().head(&url).send().await.expect("head");
     assert_eq!(views(&node, id).await, before + 501);
     // The page shows the same count, grouped the Vietnamese way once it passes a thousand.
-    let html = client()
-        .get(&url)
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let html = page_text(&client(), &url).await;
     assert!(
         html.contains(&sen_core::format::number((before + 502) as u64)),
         "page shows the live count"
@@ -423,23 +421,9 @@ dual_test!(changes_show_at_the_next_request, |backend| async move {
     input.published_at = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
     input.slug = Some("bai-viet-so-2-ve-khoa-hoc".into());
     store.update_article(ids[2], input).await.expect("update");
-    let html = c
-        .get(node.url(&path))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let html = page_text(&c, node.url(&path)).await;
     assert!(html.contains("Tiêu đề đã sửa"));
-    let home = c
-        .get(node.url("/"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let home = page_text(&c, node.url("/")).await;
     assert!(home.contains("Tiêu đề đã sửa"));
     // A page in another category that doesn't show the article stays cached.
     let site = store.site().await.expect("site");
@@ -450,14 +434,7 @@ dual_test!(changes_show_at_the_next_request, |backend| async move {
         })
         .await
         .expect("site");
-    let html = c
-        .get(node.url(&other))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let html = page_text(&c, node.url(&other)).await;
     assert!(html.contains("Tên mới của Liên hiệp"));
     node.stop().await;
 });
@@ -691,14 +668,7 @@ async fn two_nodes_share_one_postgres() {
         .expect("site");
     let started = std::time::Instant::now();
     loop {
-        let html = client()
-            .get(b.url(&path))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("text");
+        let html = page_text(&client(), b.url(&path)).await;
         if html.contains("Đổi tên qua nút A") {
             break;
         }
