@@ -189,6 +189,15 @@ impl From<&Article> for ArticleSummary {
     }
 }
 
+/// A published article as lists see it: its summary, whether it is featured, and its tags' ids.
+/// Scheduled articles are included; a list compares `published_at` with the time it is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedArticle {
+    pub summary: ArticleSummary,
+    pub featured: bool,
+    pub tag_ids: Vec<i64>,
+}
+
 /// An article as an author submits it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArticleInput {

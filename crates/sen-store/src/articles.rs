@@ -1,9 +1,13 @@
-use sen_core::{Article, ArticleInput, ArticleStatus, ArticleSummary, Change, Tag, text};
+use std::collections::HashMap;
+
+use sen_core::{
+    Article, ArticleInput, ArticleStatus, ArticleSummary, Change, ListedArticle, Tag, text,
+};
 use time::OffsetDateTime;
 
 use crate::{
     Result, Store, StoreError,
-    db::{now, on_db},
+    db::{Pools, now, on_db},
     outbox::append_change,
 };
 
@@ -19,6 +23,23 @@ macro_rules! article_columns {
          category_id, featured, status, created_at, published_at, updated_at, views"
     };
 }
+
+/// One article with its tags aggregated into JSON, so the article page costs one round trip. The
+/// aggregate is the one place the dialects differ.
+const ARTICLE_SQLITE: &str = concat!(
+    "SELECT ",
+    article_columns!(),
+    ", (SELECT json_group_array(json_array(id, name, slug)) FROM ",
+    "(SELECT t.id, t.name, t.slug FROM tags t JOIN article_tags x ON x.tag_id = t.id ",
+    "WHERE x.article_id = articles.id ORDER BY t.name)) AS tags FROM articles WHERE id = $1"
+);
+const ARTICLE_POSTGRES: &str = concat!(
+    "SELECT ",
+    article_columns!(),
+    ", (SELECT COALESCE(json_agg(json_build_array(t.id, t.name, t.slug) ",
+    "ORDER BY t.name), '[]')::text FROM tags t JOIN article_tags x ON x.tag_id = t.id ",
+    "WHERE x.article_id = articles.id) AS tags FROM articles WHERE id = $1"
+);
 
 #[derive(sqlx::FromRow)]
 struct ArticleRow {
@@ -40,11 +61,18 @@ struct ArticleRow {
     published_at: Option<OffsetDateTime>,
     updated_at: OffsetDateTime,
     views: i64,
+    /// `[[id, name, slug], …]` ordered by name.
+    tags: String,
 }
 
 impl ArticleRow {
-    fn into_article(self, tags: Vec<Tag>) -> Article {
-        Article {
+    fn into_article(self) -> Result<Article> {
+        let tags: Vec<(i64, String, String)> = serde_json::from_str(&self.tags)?;
+        let tags = tags
+            .into_iter()
+            .map(|(id, name, slug)| Tag { id, name, slug })
+            .collect();
+        Ok(Article {
             id: self.id,
             title: self.title,
             slug: self.slug,
@@ -64,7 +92,7 @@ impl ArticleRow {
             updated_at: self.updated_at,
             views: self.views,
             tags,
-        }
+        })
     }
 }
 
@@ -97,43 +125,25 @@ impl From<SummaryRow> for ArticleSummary {
     }
 }
 
-/// Which published articles a list shows.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    /// Any of these categories; empty means all.
-    pub categories: Vec<i64>,
-    pub tag: Option<i64>,
-    pub featured: Option<bool>,
-    pub exclude: Option<i64>,
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    featured: bool,
+    #[sqlx(flatten)]
+    summary: SummaryRow,
 }
 
-/// Adds the WHERE clause of a public list to a query builder of either backend.
-macro_rules! push_public_filter {
-    ($qb:expr, $filter:expr, $now:expr) => {{
-        $qb.push(" WHERE a.status = 'published' AND a.published_at <= ");
-        $qb.push_bind($now);
-        if !$filter.categories.is_empty() {
-            $qb.push(" AND a.category_id IN (");
+/// Adds ` AND column IN (…)` for `Some(ids)`.
+macro_rules! push_ids {
+    ($qb:expr, $column:expr, $ids:expr) => {
+        if let Some(ids) = $ids {
+            $qb.push(concat!(" AND ", $column, " IN ("));
             let mut list = $qb.separated(", ");
-            for id in &$filter.categories {
+            for id in ids {
                 list.push_bind(*id);
             }
             $qb.push(")");
         }
-        if let Some(tag) = $filter.tag {
-            $qb.push(" AND a.id IN (SELECT article_id FROM article_tags WHERE tag_id = ");
-            $qb.push_bind(tag);
-            $qb.push(")");
-        }
-        if let Some(featured) = $filter.featured {
-            $qb.push(" AND a.featured = ");
-            $qb.push_bind(featured);
-        }
-        if let Some(exclude) = $filter.exclude {
-            $qb.push(" AND a.id <> ");
-            $qb.push_bind(exclude);
-        }
-    }};
+    };
 }
 
 /// Inserts missing tags and links them to an article, inside the caller's transaction.
@@ -245,37 +255,27 @@ impl Store {
 
     /// Any article by id, whatever its status.
     pub async fn article(&self, id: i64) -> Result<Option<Article>> {
-        let row: Option<ArticleRow> = on_db!(self, read p => {
-            sqlx::query_as(concat!("SELECT ", article_columns!(), " FROM articles WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(p)
-                .await
-        })?;
-        let Some(row) = row else { return Ok(None) };
-        let tags = self.article_tags(id).await?;
-        Ok(Some(row.into_article(tags)))
+        let row: Option<ArticleRow> = match &self.backend {
+            Pools::Sqlite { read, .. } => {
+                sqlx::query_as(ARTICLE_SQLITE)
+                    .bind(id)
+                    .fetch_optional(read)
+                    .await?
+            }
+            Pools::Postgres(pool) => {
+                sqlx::query_as(ARTICLE_POSTGRES)
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
+        row.map(ArticleRow::into_article).transpose()
     }
 
     /// An article readers may see now: published, with its publication time come.
     pub async fn public_article(&self, id: i64) -> Result<Option<Article>> {
         let now = time::OffsetDateTime::now_utc();
         Ok(self.article(id).await?.filter(|a| a.is_public(now)))
-    }
-
-    pub async fn article_tags(&self, article_id: i64) -> Result<Vec<Tag>> {
-        let rows: Vec<(i64, String, String)> = on_db!(self, read p => {
-            sqlx::query_as(
-                "SELECT t.id, t.name, t.slug FROM tags t JOIN article_tags at ON at.tag_id = t.id \
-                 WHERE at.article_id = $1 ORDER BY t.name",
-            )
-            .bind(article_id)
-            .fetch_all(p)
-            .await
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, slug)| Tag { id, name, slug })
-            .collect())
     }
 
     pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
@@ -285,100 +285,35 @@ impl Store {
         Ok(row.map(|(id, name, slug)| Tag { id, name, slug }))
     }
 
-    /// Published articles, newest first.
-    pub async fn list_published(
-        &self,
-        filter: &ListFilter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<Vec<ArticleSummary>> {
-        let t = now();
-        let rows: Vec<SummaryRow> = on_db!(self, read p => {
-            let mut qb = sqlx::QueryBuilder::new(concat!("SELECT ", summary_columns!(), " FROM articles a"));
-            push_public_filter!(qb, filter, t);
-            qb.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ");
-            qb.push_bind(limit);
-            qb.push(" OFFSET ");
-            qb.push_bind(offset);
-            qb.build_query_as().fetch_all(p).await
-        })?;
-        Ok(rows.into_iter().map(Into::into).collect())
-    }
-
-    pub async fn count_published(&self, filter: &ListFilter) -> Result<i64> {
-        let t = now();
-        let (count,): (i64,) = on_db!(self, read p => {
-            let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM articles a");
-            push_public_filter!(qb, filter, t);
-            qb.build_query_as().fetch_one(p).await
-        })?;
-        Ok(count)
-    }
-
-    /// Published articles sharing one of `tags` with `article_id`: most shared tags first, then newest.
-    /// Only the newest articles of each tag are considered, so a tag on thousands of articles costs no
-    /// more than a rare one.
-    pub async fn related(
-        &self,
-        article_id: i64,
-        tags: &[i64],
-        limit: i64,
-    ) -> Result<Vec<ArticleSummary>> {
-        if tags.is_empty() || limit <= 0 {
+    /// Published articles as lists need them, scheduled ones included: every article, or those of `ids`.
+    pub async fn listed_articles(&self, ids: Option<&[i64]>) -> Result<Vec<ListedArticle>> {
+        if ids.is_some_and(|ids| ids.is_empty()) {
             return Ok(Vec::new());
         }
-        let per_tag = limit * 4;
-        let candidates: Vec<(i64,)> = on_db!(self, read p => {
-            let mut qb = sqlx::QueryBuilder::new("");
-            for (i, tag) in tags.iter().enumerate() {
-                if i > 0 {
-                    qb.push(" UNION ALL ");
-                }
-                qb.push("SELECT article_id FROM (SELECT article_id FROM article_tags WHERE tag_id = ");
-                qb.push_bind(*tag);
-                qb.push(" AND article_id <> ");
-                qb.push_bind(article_id);
-                qb.push(" ORDER BY article_id DESC LIMIT ");
-                qb.push_bind(per_tag);
-                qb.push(format!(") t{i}"));
-            }
-            qb.build_query_as().fetch_all(p).await
+        let (rows, links): (Vec<ListedRow>, Vec<(i64, i64)>) = on_db!(self, read p => {
+            let mut qb = sqlx::QueryBuilder::new(concat!(
+                "SELECT a.featured, ", summary_columns!(), " FROM articles a WHERE a.status = 'published'"
+            ));
+            push_ids!(qb, "a.id", ids);
+            let rows = qb.build_query_as().fetch_all(p).await?;
+            let mut qb = sqlx::QueryBuilder::new("SELECT article_id, tag_id FROM article_tags WHERE 1 = 1");
+            push_ids!(qb, "article_id", ids);
+            qb.push(" ORDER BY article_id, tag_id");
+            let links = qb.build_query_as().fetch_all(p).await?;
+            Ok::<_, sqlx::Error>((rows, links))
         })?;
-        let mut shared: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
-        for (id,) in candidates {
-            *shared.entry(id).or_default() += 1;
+        let mut tags: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (article, tag) in links {
+            tags.entry(article).or_default().push(tag);
         }
-        if shared.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Looked up by id only: with a status condition SQLite would rather scan the status index.
-        let rows: Vec<(String, SummaryRow)> = on_db!(self, read p => {
-            let mut qb = sqlx::QueryBuilder::new(concat!("SELECT a.status, ", summary_columns!(), " FROM articles a WHERE a.id IN ("));
-            let mut list = qb.separated(", ");
-            for id in shared.keys() {
-                list.push_bind(*id);
-            }
-            qb.push(")");
-            qb.build().fetch_all(p).await?.iter().map(|row| {
-                use sqlx::{FromRow, Row};
-                Ok((row.try_get::<String, _>("status")?, SummaryRow::from_row(row)?))
-            }).collect::<Result<Vec<_>, sqlx::Error>>()
-        })?;
-        let t = now();
-        let rows = rows
+        Ok(rows
             .into_iter()
-            .filter(|(status, r)| status == "published" && r.published_at.is_some_and(|p| p <= t))
-            .map(|(_, r)| r);
-        let mut list: Vec<ArticleSummary> = rows.into_iter().map(Into::into).collect();
-        list.sort_by_key(|a| {
-            (
-                std::cmp::Reverse(shared.get(&a.id).copied().unwrap_or(0)),
-                std::cmp::Reverse(a.published_at),
-                std::cmp::Reverse(a.id),
-            )
-        });
-        list.truncate(usize::try_from(limit).unwrap_or(0));
-        Ok(list)
+            .map(|r| ListedArticle {
+                featured: r.featured,
+                tag_ids: tags.remove(&r.summary.id).unwrap_or_default(),
+                summary: r.summary.into(),
+            })
+            .collect())
     }
 
     /// The most viewed published articles over the days from `since_day` (a `YYYY-MM-DD` key) on.

@@ -14,7 +14,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("stored change could not be read: {0}")]
+    #[error("stored JSON could not be read: {0}")]
     Decode(#[from] serde_json::Error),
 }
 

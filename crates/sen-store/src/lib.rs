@@ -14,7 +14,6 @@ mod site;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
-pub use articles::ListFilter;
 pub use counters::VisitTotals;
 pub use db::{Backend, Store};
 pub use error::StoreError;

@@ -5,8 +5,8 @@ use std::{collections::BTreeSet, sync::Arc};
 use parking_lot::Mutex;
 use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, PageInput, Site};
 use sen_store::{
-    Backend, Bundle, BundleArticle, BundleCategory, ListFilter, SampleState, Store, StoreError,
-    dual_test, testing,
+    Backend, Bundle, BundleArticle, BundleCategory, SampleState, Store, StoreError, dual_test,
+    testing,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -98,76 +98,83 @@ fn unicode_nfd(s: &str) -> String {
     s.replace('ộ', "ô\u{323}").replace('ế', "ê\u{301}")
 }
 
-dual_test!(lists_show_only_published_articles, |backend| async move {
-    let store = testing::store(backend).await;
-    let news = category(&store, "Tin tức").await;
-    let other = category(&store, "Khác").await;
-    for i in 0..5 {
-        let mut input = published(&format!("Tin số {i}"), news, 10 - i);
-        input.featured = i % 2 == 0;
-        input.tags = vec!["Chung".into()];
-        store.create_article(input).await.expect("create");
-    }
-    store
-        .create_article(published("Tin khác", other, 1))
-        .await
-        .expect("create");
-    store
-        .create_article(ArticleInput::new("Bản nháp", news))
-        .await
-        .expect("draft");
-    let mut future = published("Hẹn giờ", news, 0);
-    future.published_at = Some(OffsetDateTime::now_utc() + Duration::hours(2));
-    store.create_article(future).await.expect("scheduled");
-
-    let all = store
-        .list_published(&ListFilter::default(), 0, 100)
-        .await
-        .expect("list");
-    assert_eq!(all.len(), 6);
-    assert_eq!(all[0].title, "Tin khác");
-    let by_cat = ListFilter {
-        categories: vec![news],
-        ..Default::default()
-    };
-    assert_eq!(store.count_published(&by_cat).await.expect("count"), 5);
-    let page = store.list_published(&by_cat, 2, 2).await.expect("page");
-    assert_eq!(
-        page.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(),
-        ["Tin số 2", "Tin số 1"]
-    );
-    let featured = ListFilter {
-        featured: Some(true),
-        ..Default::default()
-    };
-    assert_eq!(store.count_published(&featured).await.expect("count"), 3);
-    let tag = store
-        .tag_by_slug("chung")
-        .await
-        .expect("tag")
-        .expect("exists");
-    let tagged = ListFilter {
-        tag: Some(tag.id),
-        ..Default::default()
-    };
-    assert_eq!(store.count_published(&tagged).await.expect("count"), 5);
-    let tags: Vec<i64> = store
-        .article_tags(all[1].id)
-        .await
-        .expect("tags")
-        .iter()
-        .map(|t| t.id)
-        .collect();
-    let related = store.related(all[1].id, &tags, 10).await.expect("related");
-    assert_eq!(related.len(), 4);
-    assert!(
+dual_test!(
+    listed_articles_are_the_published_ones_with_their_tags,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let news = category(&store, "Tin tức").await;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let mut input = published(&format!("Tin số {i}"), news, 10 - i);
+            input.featured = i == 0;
+            input.tags = vec!["Chung".into(), format!("Riêng {i}")];
+            ids.push(store.create_article(input).await.expect("create").id);
+        }
         store
-            .list_published(&by_cat, 100, 10)
+            .create_article(ArticleInput::new("Bản nháp", news))
             .await
-            .expect("past end")
-            .is_empty()
-    );
-});
+            .expect("draft");
+        let mut future = published("Hẹn giờ", news, 0);
+        future.published_at = Some(OffsetDateTime::now_utc() + Duration::hours(2));
+        let scheduled = store.create_article(future).await.expect("scheduled");
+
+        // Scheduled articles are listed too: whoever shows a list compares the time.
+        let mut all = store.listed_articles(None).await.expect("all");
+        all.sort_by_key(|a| a.summary.id);
+        assert_eq!(
+            all.iter().map(|a| a.summary.id).collect::<Vec<_>>(),
+            [ids[0], ids[1], ids[2], scheduled.id]
+        );
+        assert!(all[0].featured && !all[1].featured);
+        let chung = store
+            .tag_by_slug("chung")
+            .await
+            .expect("tag")
+            .expect("exists");
+        assert!(all[..3].iter().all(|a| a.tag_ids.contains(&chung.id)));
+        assert_eq!(all[0].tag_ids.len(), 2);
+        assert!(all[3].tag_ids.is_empty());
+
+        let some = store
+            .listed_articles(Some(&[ids[1], 999_999]))
+            .await
+            .expect("by id");
+        assert_eq!(some.len(), 1);
+        assert_eq!(some[0].summary.title, "Tin số 1");
+        assert_eq!(some[0].tag_ids, all[1].tag_ids);
+        assert!(
+            store
+                .listed_articles(Some(&[]))
+                .await
+                .expect("none")
+                .is_empty()
+        );
+
+        // One article comes with its tags, sorted by name.
+        let one = store
+            .article(ids[2])
+            .await
+            .expect("article")
+            .expect("exists");
+        assert_eq!(
+            one.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["Chung", "Riêng 2"]
+        );
+        let untagged = store
+            .article(scheduled.id)
+            .await
+            .expect("article")
+            .expect("exists");
+        assert!(untagged.tags.is_empty());
+        assert!(
+            store
+                .public_article(scheduled.id)
+                .await
+                .expect("public")
+                .is_none()
+        );
+    }
+);
 
 dual_test!(updates_append_changes_and_notify, |backend| async move {
     let store = testing::store(backend).await;
@@ -345,13 +352,7 @@ dual_test!(sample_is_added_once_and_removed, |backend| async move {
             .count(),
         1
     );
-    assert_eq!(
-        first
-            .count_published(&ListFilter::default())
-            .await
-            .expect("count"),
-        1
-    );
+    assert_eq!(first.listed_articles(None).await.expect("listed").len(), 1);
     assert_eq!(first.site().await.expect("site").name, "Liên hiệp Hội mẫu");
     let cats = first.categories().await.expect("cats");
     assert_eq!(cats[1].parent_id, Some(cats[0].id));
@@ -366,11 +367,11 @@ dual_test!(sample_is_added_once_and_removed, |backend| async move {
         first.sample_state().await.expect("state"),
         SampleState::Removed
     );
-    let left = first
-        .list_published(&ListFilter::default(), 0, 10)
-        .await
-        .expect("list");
-    assert_eq!(left.iter().map(|a| a.id).collect::<Vec<_>>(), [mine.id]);
+    let left = first.listed_articles(None).await.expect("listed");
+    assert_eq!(
+        left.iter().map(|a| a.summary.id).collect::<Vec<_>>(),
+        [mine.id]
+    );
     assert_eq!(first.categories().await.expect("cats").len(), 1);
     assert_eq!(first.site().await.expect("site").visits_base, 0);
     assert!(

@@ -1,6 +1,6 @@
 //! The read-only JSON API, health and metrics.
 
-use std::sync::atomic::Ordering;
+use std::{collections::HashMap, sync::atomic::Ordering};
 
 use axum::{
     Extension, Json, Router,
@@ -10,11 +10,11 @@ use axum::{
     routing::get,
 };
 use sen_core::{ArticleSummary, format};
-use sen_store::ListFilter;
 use serde_json::{Value, json};
 
 use crate::{
     cache::Slot,
+    catalog::ListFilter,
     context::{article_path, category_path, tag_path},
     error::ApiError,
     middleware::ClientAddr,
@@ -39,7 +39,7 @@ fn category_json(chrome: &Chrome, id: i64) -> Value {
     }
 }
 
-fn item(app: &App, chrome: &Chrome, a: &ArticleSummary) -> Value {
+fn item(app: &App, chrome: &Chrome, a: &ArticleSummary, stored_views: i64) -> Value {
     json!({
         "id": a.id,
         "title": a.title,
@@ -47,7 +47,7 @@ fn item(app: &App, chrome: &Chrome, a: &ArticleSummary) -> Value {
         "summary": a.summary,
         "category": category_json(chrome, a.category_id),
         "published_at": format::rfc3339(a.published_at),
-        "views": app.views.current(a.id, a.views),
+        "views": app.views.current(a.id, stored_views),
     })
 }
 
@@ -97,14 +97,23 @@ async fn articles(
         })?;
         filter.categories = chrome.with_descendants(found.id);
     }
-    let total = app.store.count_published(&filter).await?;
-    let offset = (page - 1).saturating_mul(per_page);
-    let list = if offset >= total {
-        Vec::new()
-    } else {
-        app.store.list_published(&filter, offset, per_page).await?
+    let now = time::OffsetDateTime::now_utc();
+    let offset = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let (total, list) = {
+        let lists = app.lists().await?;
+        let total = lists.count(&filter, now);
+        (total, lists.list(&filter, now, offset, per_page as usize))
     };
-    let items: Vec<Value> = list.iter().map(|a| item(&app, &chrome, a)).collect();
+    // The catalogue keeps no counts: the stored totals are read for this page.
+    let ids: Vec<i64> = list.iter().map(|a| a.summary.id).collect();
+    let stored: HashMap<i64, i64> = app.store.article_views(&ids).await?.into_iter().collect();
+    let items: Vec<Value> = list
+        .iter()
+        .map(|a| {
+            let views = stored.get(&a.summary.id).copied().unwrap_or(0);
+            item(&app, &chrome, &a.summary, views)
+        })
+        .collect();
     Ok(Json(
         json!({"items": items, "total": total, "page": page, "per_page": per_page}),
     ))
@@ -121,7 +130,7 @@ async fn article(State(app): State<App>, Path(id): Path<String>) -> Result<Json<
         .ok_or_else(ApiError::not_found)?;
     let chrome = app.chrome().await?;
     let summary = ArticleSummary::from(&a);
-    let mut v = item(&app, &chrome, &summary);
+    let mut v = item(&app, &chrome, &summary, a.views);
     let base = &app.config.base_url;
     if let Some(obj) = v.as_object_mut() {
         obj.insert("body".into(), json!(a.body));

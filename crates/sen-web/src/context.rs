@@ -1,6 +1,8 @@
 //! Turns domain values into what templates and the API see: URLs, Vietnamese dates, cards, menus.
 
-use sen_core::{Article, ArticleSummary, Category, Page, format, text};
+use std::sync::Arc;
+
+use sen_core::{Article, ArticleSummary, Category, ListedArticle, Page, format, text};
 use serde_json::{Value, json};
 
 use crate::{cache::Dep, state::Chrome};
@@ -60,9 +62,22 @@ pub fn card(chrome: &Chrome, a: &ArticleSummary) -> Value {
 }
 
 /// Cards for a list, and the dependencies of a page that shows them.
-pub fn cards(chrome: &Chrome, list: &[ArticleSummary], deps: &mut Vec<Dep>) -> Vec<Value> {
-    deps.extend(list.iter().map(|a| Dep::Article(a.id)));
-    list.iter().map(|a| card(chrome, a)).collect()
+pub fn cards<'a>(
+    chrome: &Chrome,
+    list: impl IntoIterator<Item = &'a ArticleSummary>,
+    deps: &mut Vec<Dep>,
+) -> Vec<Value> {
+    list.into_iter()
+        .map(|a| {
+            deps.push(Dep::Article(a.id));
+            card(chrome, a)
+        })
+        .collect()
+}
+
+/// The summaries of a catalogue list.
+pub fn summaries(list: &[Arc<ListedArticle>]) -> impl Iterator<Item = &ArticleSummary> {
+    list.iter().map(|a| &a.summary)
 }
 
 pub fn article(chrome: &Chrome, a: &Article) -> Value {

@@ -3,6 +3,7 @@
 
 mod api;
 pub mod cache;
+pub mod catalog;
 mod context;
 mod error;
 pub mod live;

@@ -10,12 +10,13 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use sen_core::{ArticleSummary, text};
-use sen_store::ListFilter;
+use sen_core::text;
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use crate::{
     cache::{CachedPage, Dep},
+    catalog::ListFilter,
     context::{self, Meta, article_path, category_path, page_path, parse_article_file, tag_path},
     error::WebError,
     middleware::Visitor,
@@ -147,45 +148,47 @@ pub async fn home(State(app): State<App>, headers: HeaderMap) -> Result<Response
         let app = render_app;
         let chrome = app.chrome().await?;
         let mut deps = vec![Dep::AnyArticle];
-        let featured = app
-            .store
-            .list_published(
-                &ListFilter {
-                    featured: Some(true),
-                    ..Default::default()
-                },
-                0,
-                5,
-            )
-            .await?;
-        let latest = app
-            .store
-            .list_published(&ListFilter::default(), 0, 8)
-            .await?;
-        let mut sections = Vec::new();
-        for c in chrome
-            .categories
-            .iter()
-            .filter(|c| c.in_menu && c.parent_id.is_none())
-        {
-            let filter = ListFilter {
-                categories: chrome.with_descendants(c.id),
+        let now = OffsetDateTime::now_utc();
+        let (featured, latest, sections) = {
+            let lists = app.lists().await?;
+            let featured_only = ListFilter {
+                featured: Some(true),
                 ..Default::default()
             };
-            let list = app.store.list_published(&filter, 0, 5).await?;
-            if !list.is_empty() {
-                sections.push(json!({
-                    "category": {"name": c.name, "url": category_path(&c.slug)},
-                    "articles": context::cards(&chrome, &list, &mut deps),
-                }));
+            let featured = lists.list(&featured_only, now, 0, 5);
+            let latest = lists.list(&ListFilter::default(), now, 0, 8);
+            let mut sections = Vec::new();
+            for c in chrome
+                .categories
+                .iter()
+                .filter(|c| c.in_menu && c.parent_id.is_none())
+            {
+                let filter = ListFilter {
+                    categories: chrome.with_descendants(c.id),
+                    ..Default::default()
+                };
+                let list = lists.list(&filter, now, 0, 5);
+                if !list.is_empty() {
+                    sections.push((c, list));
+                }
             }
-        }
+            (featured, latest, sections)
+        };
+        let sections: Vec<Value> = sections
+            .into_iter()
+            .map(|(c, list)| {
+                json!({
+                    "category": {"name": c.name, "url": category_path(&c.slug)},
+                    "articles": context::cards(&chrome, context::summaries(&list), &mut deps),
+                })
+            })
+            .collect();
         let most_read = app.most_read().await?;
         let own = json!({
-            "featured": context::cards(&chrome, &featured, &mut deps),
-            "latest": context::cards(&chrome, &latest, &mut deps),
+            "featured": context::cards(&chrome, context::summaries(&featured), &mut deps),
+            "latest": context::cards(&chrome, context::summaries(&latest), &mut deps),
             "sections": sections,
-            "most_read": context::cards(&chrome, &most_read, &mut deps),
+            "most_read": context::cards(&chrome, most_read.iter(), &mut deps),
         });
         let mut meta = Meta::new(None, "/");
         meta.image = chrome.site.banner_url.clone();
@@ -216,24 +219,30 @@ async fn render_list(
     page: i64,
 ) -> Result<(String, Vec<Dep>, Option<i64>), WebError> {
     let mut deps = list.deps;
-    let total = app.store.count_published(&list.filter).await?;
+    let now = OffsetDateTime::now_utc();
+    let (total, articles) = {
+        let lists = app.lists().await?;
+        let total = lists.count(&list.filter, now);
+        let offset = usize::try_from((page - 1) * PER_PAGE).unwrap_or(usize::MAX);
+        (
+            total,
+            lists.list(&list.filter, now, offset, PER_PAGE as usize),
+        )
+    };
+    let total = i64::try_from(total).unwrap_or(i64::MAX);
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     if page > pages {
         return Err(WebError::NotFound);
     }
-    let articles = app
-        .store
-        .list_published(&list.filter, (page - 1) * PER_PAGE, PER_PAGE)
-        .await?;
     let most_read = app.most_read().await?;
     let own = json!({
         "kind": list.kind,
         "heading": list.heading,
         "description": list.description,
-        "articles": context::cards(chrome, &articles, &mut deps),
+        "articles": context::cards(chrome, context::summaries(&articles), &mut deps),
         "subcategories": list.subcategories,
         "pagination": pagination(&list.path, page, pages),
-        "most_read": context::cards(chrome, &most_read, &mut deps),
+        "most_read": context::cards(chrome, most_read.iter(), &mut deps),
     });
     let title = if page > 1 {
         format!("{} – {} {page}", list.heading, app.theme.message("page"))
@@ -381,26 +390,26 @@ pub async fn article(
         let chrome = app.chrome().await?;
         let mut deps = vec![Dep::Article(a.id), Dep::Category(a.category_id)];
         deps.extend(a.tags.iter().map(|t| Dep::Tag(t.id)));
-        let other = app
-            .store
-            .list_published(
-                &ListFilter {
-                    categories: vec![a.category_id],
-                    exclude: Some(a.id),
-                    ..Default::default()
-                },
-                0,
-                6,
-            )
-            .await?;
         let tag_ids: Vec<i64> = a.tags.iter().map(|t| t.id).collect();
-        let related: Vec<ArticleSummary> = app.store.related(a.id, &tag_ids, 6).await?;
+        let now = OffsetDateTime::now_utc();
+        let (other, related) = {
+            let lists = app.lists().await?;
+            let same_category = ListFilter {
+                categories: vec![a.category_id],
+                exclude: Some(a.id),
+                ..Default::default()
+            };
+            (
+                lists.list(&same_category, now, 0, 6),
+                lists.related(a.id, &tag_ids, now, 6),
+            )
+        };
         let most_read = app.most_read().await?;
         let own = json!({
             "article": context::article(&chrome, &a),
-            "other_news": context::cards(&chrome, &other, &mut deps),
-            "related": context::cards(&chrome, &related, &mut deps),
-            "most_read": context::cards(&chrome, &most_read, &mut deps),
+            "other_news": context::cards(&chrome, context::summaries(&other), &mut deps),
+            "related": context::cards(&chrome, context::summaries(&related), &mut deps),
+            "most_read": context::cards(&chrome, most_read.iter(), &mut deps),
         });
         let mut breadcrumbs: Vec<(String, String)> = chrome
             .trail(a.category_id)
@@ -487,7 +496,7 @@ pub async fn page(
         let most_read = app.most_read().await?;
         let own = json!({
             "page": {"title": p.title, "body": p.body, "url": path},
-            "most_read": context::cards(&chrome, &most_read, &mut deps),
+            "most_read": context::cards(&chrome, most_read.iter(), &mut deps),
         });
         let mut meta = Meta::new(Some(p.title.clone()), path.clone());
         meta.description = text::strip_tags(&p.body);

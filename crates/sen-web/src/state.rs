@@ -10,13 +10,14 @@ use std::{
 
 use axum::{Router, middleware::from_fn_with_state, routing::get};
 use ipnet::IpNet;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use sen_core::{ArticleSummary, Category, Change, Page, Site, format};
 use sen_store::Store;
 
 use crate::{
     api,
     cache::{PageCache, Slot},
+    catalog::{Catalog, Index},
     live::{ViewCounters, Visitors, daily_salt},
     metrics::Metrics,
     middleware, public,
@@ -127,6 +128,7 @@ pub struct AppInner {
     pub config: WebConfig,
     pub theme: Theme,
     pub cache: PageCache,
+    pub catalog: Catalog,
     pub views: ViewCounters,
     pub visitors: Visitors,
     pub figures: VisitFigures,
@@ -165,6 +167,7 @@ impl App {
         let secret = store.secret("visitor-salt").await?;
         let app = App(Arc::new(AppInner {
             cache: PageCache::new(config.cache_bytes, config.cache_ttl),
+            catalog: Catalog::default(),
             visitors: Visitors::new(config.visitor_capacity),
             store: store.clone(),
             config,
@@ -187,6 +190,7 @@ impl App {
             }
         });
         app.refresh_figures().await;
+        drop(app.lists().await?);
         Ok(app)
     }
 
@@ -231,6 +235,7 @@ impl App {
     }
 
     pub fn apply_change(&self, change: &Change) {
+        self.catalog.apply(change);
         self.cache.apply(change);
         match change {
             Change::Site | Change::Category { .. } | Change::Page { .. } => {
@@ -255,6 +260,11 @@ impl App {
             *self.chrome.write() = Some(chrome.clone());
         }
         Ok(chrome)
+    }
+
+    /// The catalogue of published articles, up to date with every change seen so far.
+    pub async fn lists(&self) -> Result<RwLockReadGuard<'_, Index>, sen_store::StoreError> {
+        self.catalog.read(&self.store).await
     }
 
     /// The most read articles of the last 7 days, recomputed at most once a minute.

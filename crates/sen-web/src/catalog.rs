@@ -1,0 +1,448 @@
+//! The catalogue: every published article's list fields, in memory, newest first. All lists on the public
+//! pages and in the API read from here, so rendering a page costs at most one query (an article's body).
+//! The store stays the source of truth: a change marks what it touched as stale (locally right after the
+//! commit, on other nodes through the outbox), and the next reader reloads exactly that before it reads.
+
+use std::{
+    cmp::Reverse,
+    collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet},
+    sync::Arc,
+};
+
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
+use sen_core::{Change, ListedArticle};
+use sen_store::{Store, StoreError};
+use time::OffsetDateTime;
+
+/// Newest first, then the higher id first: the order of every list.
+type Key = (Reverse<OffsetDateTime>, Reverse<i64>);
+type Shelf = BTreeMap<Key, Arc<ListedArticle>>;
+
+fn key(a: &ListedArticle) -> Key {
+    (Reverse(a.summary.published_at), Reverse(a.summary.id))
+}
+
+/// Which published articles a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Any of these categories; empty means all.
+    pub categories: Vec<i64>,
+    pub tag: Option<i64>,
+    pub featured: Option<bool>,
+    pub exclude: Option<i64>,
+}
+
+/// The articles, shelved by the ways lists pick them.
+#[derive(Default)]
+pub struct Index {
+    by_id: HashMap<i64, Arc<ListedArticle>>,
+    newest: Shelf,
+    featured: Shelf,
+    by_category: HashMap<i64, Shelf>,
+    by_tag: HashMap<i64, Shelf>,
+}
+
+impl Index {
+    fn insert(&mut self, article: ListedArticle) {
+        self.remove(article.summary.id);
+        let article = Arc::new(article);
+        let k = key(&article);
+        self.newest.insert(k, article.clone());
+        if article.featured {
+            self.featured.insert(k, article.clone());
+        }
+        self.by_category
+            .entry(article.summary.category_id)
+            .or_default()
+            .insert(k, article.clone());
+        for tag in &article.tag_ids {
+            self.by_tag
+                .entry(*tag)
+                .or_default()
+                .insert(k, article.clone());
+        }
+        self.by_id.insert(article.summary.id, article);
+    }
+
+    fn remove(&mut self, id: i64) {
+        let Some(old) = self.by_id.remove(&id) else {
+            return;
+        };
+        let k = key(&old);
+        self.newest.remove(&k);
+        self.featured.remove(&k);
+        let drop_from = |shelves: &mut HashMap<i64, Shelf>, at: i64| {
+            if let Some(shelf) = shelves.get_mut(&at) {
+                shelf.remove(&k);
+                if shelf.is_empty() {
+                    shelves.remove(&at);
+                }
+            }
+        };
+        drop_from(&mut self.by_category, old.summary.category_id);
+        for tag in &old.tag_ids {
+            drop_from(&mut self.by_tag, *tag);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// The articles `filter` picks that are public at `now`, newest first.
+    fn matching<'a>(
+        &'a self,
+        filter: &ListFilter,
+        now: OffsetDateTime,
+    ) -> impl Iterator<Item = &'a Arc<ListedArticle>> + use<'a> {
+        let empty = || Merged::new(Vec::new());
+        // The smallest shelf that holds every match; the other conditions are checked one by one.
+        let shelves: Merged<'a> = if let Some(tag) = filter.tag {
+            self.by_tag
+                .get(&tag)
+                .map_or_else(empty, |s| Merged::new(vec![s]))
+        } else if filter.featured == Some(true) {
+            Merged::new(vec![&self.featured])
+        } else if !filter.categories.is_empty() {
+            Merged::new(
+                filter
+                    .categories
+                    .iter()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .filter_map(|c| self.by_category.get(c))
+                    .collect(),
+            )
+        } else {
+            Merged::new(vec![&self.newest])
+        };
+        let categories: HashSet<i64> = filter.categories.iter().copied().collect();
+        let (exclude, featured, tag) = (filter.exclude, filter.featured, filter.tag);
+        shelves.filter(move |a| {
+            let s = &a.summary;
+            s.published_at <= now
+                && exclude != Some(s.id)
+                && (categories.is_empty() || categories.contains(&s.category_id))
+                && featured.is_none_or(|f| a.featured == f)
+                && tag.is_none_or(|t| a.tag_ids.contains(&t))
+        })
+    }
+
+    /// One page of a list.
+    pub fn list(
+        &self,
+        filter: &ListFilter,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Vec<Arc<ListedArticle>> {
+        self.matching(filter, now)
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    /// How many articles a list holds.
+    pub fn count(&self, filter: &ListFilter, now: OffsetDateTime) -> usize {
+        self.matching(filter, now).count()
+    }
+
+    /// Public articles sharing tags with `article`: most shared tags first, then newest. Only the newest
+    /// few of each tag are considered, so a tag on thousands of articles costs no more than a rare one.
+    pub fn related(
+        &self,
+        article: i64,
+        tags: &[i64],
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Vec<Arc<ListedArticle>> {
+        let mut shared: HashMap<i64, (usize, &Arc<ListedArticle>)> = HashMap::new();
+        for tag in tags.iter().collect::<BTreeSet<_>>() {
+            let filter = ListFilter {
+                tag: Some(*tag),
+                exclude: Some(article),
+                ..Default::default()
+            };
+            for a in self.matching(&filter, now).take(limit * 4) {
+                shared.entry(a.summary.id).or_insert((0, a)).0 += 1;
+            }
+        }
+        let mut list: Vec<(usize, &Arc<ListedArticle>)> = shared.into_values().collect();
+        list.sort_by_key(|(n, a)| (Reverse(*n), key(a)));
+        list.into_iter()
+            .take(limit)
+            .map(|(_, a)| a.clone())
+            .collect()
+    }
+}
+
+/// Several shelves read as one, newest first (a k-way merge).
+struct Merged<'a> {
+    iters: Vec<std::collections::btree_map::Values<'a, Key, Arc<ListedArticle>>>,
+    heads: BinaryHeap<Reverse<(Key, usize)>>,
+    current: Vec<Option<&'a Arc<ListedArticle>>>,
+}
+
+impl<'a> Merged<'a> {
+    fn new(shelves: Vec<&'a Shelf>) -> Self {
+        let mut merged = Merged {
+            iters: shelves.iter().map(|s| s.values()).collect(),
+            heads: BinaryHeap::new(),
+            current: vec![None; shelves.len()],
+        };
+        for i in 0..merged.iters.len() {
+            merged.advance(i);
+        }
+        merged
+    }
+
+    fn advance(&mut self, i: usize) {
+        let next = self.iters[i].next();
+        if let Some(a) = next {
+            self.heads.push(Reverse((key(a), i)));
+        }
+        self.current[i] = next;
+    }
+}
+
+impl<'a> Iterator for Merged<'a> {
+    type Item = &'a Arc<ListedArticle>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let Reverse((_, i)) = self.heads.pop()?;
+        let item = self.current[i];
+        self.advance(i);
+        item
+    }
+}
+
+/// What must be read again before the next list.
+#[derive(Default)]
+struct Stale {
+    everything: bool,
+    ids: BTreeSet<i64>,
+}
+
+pub struct Catalog {
+    index: RwLock<Index>,
+    stale: Mutex<Stale>,
+    /// One reload at a time; readers that arrive meanwhile wait for it instead of reading old lists.
+    reloading: tokio::sync::Mutex<()>,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self {
+            index: RwLock::default(),
+            stale: Mutex::new(Stale {
+                everything: true,
+                ids: BTreeSet::new(),
+            }),
+            reloading: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl Catalog {
+    /// Marks what a change touched; called right after a local commit and for every outbox entry.
+    pub fn apply(&self, change: &Change) {
+        let mut stale = self.stale.lock();
+        match change {
+            Change::Article { id, .. } => {
+                stale.ids.insert(*id);
+            }
+            // Imports and sample removal announce themselves as site changes; categories may be removed.
+            Change::Site | Change::Category { .. } => stale.everything = true,
+            Change::Page { .. } => {}
+        }
+    }
+
+    /// Marks everything stale, for when the outbox can't tell what changed.
+    pub fn invalidate(&self) {
+        self.stale.lock().everything = true;
+    }
+
+    /// The index, brought up to date with every change marked so far.
+    pub async fn read(&self, store: &Store) -> Result<RwLockReadGuard<'_, Index>, StoreError> {
+        if self.is_stale() {
+            let _one = self.reloading.lock().await;
+            let todo = std::mem::take(&mut *self.stale.lock());
+            if let Err(err) = self.reload(store, &todo).await {
+                let mut stale = self.stale.lock();
+                stale.everything |= todo.everything;
+                stale.ids.extend(todo.ids);
+                return Err(err);
+            }
+        }
+        Ok(self.index.read())
+    }
+
+    fn is_stale(&self) -> bool {
+        let stale = self.stale.lock();
+        stale.everything || !stale.ids.is_empty()
+    }
+
+    async fn reload(&self, store: &Store, todo: &Stale) -> Result<(), StoreError> {
+        if todo.everything {
+            let all = store.listed_articles(None).await?;
+            let mut index = Index::default();
+            for article in all {
+                index.insert(article);
+            }
+            *self.index.write() = index;
+        } else if !todo.ids.is_empty() {
+            let ids: Vec<i64> = todo.ids.iter().copied().collect();
+            let fresh = store.listed_articles(Some(&ids)).await?;
+            let mut index = self.index.write();
+            for id in &ids {
+                index.remove(*id);
+            }
+            for article in fresh {
+                index.insert(article);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sen_core::ArticleSummary;
+    use time::Duration;
+
+    fn article(id: i64, category: i64, minutes_ago: i64, tags: &[i64]) -> ListedArticle {
+        ListedArticle {
+            summary: ArticleSummary {
+                id,
+                title: format!("Tin {id}"),
+                slug: format!("tin-{id}"),
+                summary: String::new(),
+                cover_url: String::new(),
+                cover_caption: String::new(),
+                category_id: category,
+                published_at: OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)
+                    - Duration::minutes(minutes_ago),
+                views: 0,
+            },
+            featured: id % 2 == 0,
+            tag_ids: tags.to_vec(),
+        }
+    }
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)
+    }
+
+    fn ids(list: &[Arc<ListedArticle>]) -> Vec<i64> {
+        list.iter().map(|a| a.summary.id).collect()
+    }
+
+    fn index() -> Index {
+        let mut index = Index::default();
+        // Category 1 has 1..=5 (5 newest), category 2 has 6, category 3 (a child of 1 in the tree) has 7.
+        for i in 1..=5 {
+            index.insert(article(i, 1, 10 - i, &[100]));
+        }
+        index.insert(article(6, 2, 0, &[100, 200]));
+        index.insert(article(7, 3, 30, &[200]));
+        // Scheduled for an hour from now: in the index, in no list yet.
+        index.insert(article(8, 1, -60, &[100]));
+        index
+    }
+
+    #[test]
+    fn lists_are_newest_first_and_leave_out_scheduled_articles() {
+        let index = index();
+        let all = ListFilter::default();
+        assert_eq!(ids(&index.list(&all, now(), 0, 100)), [6, 5, 4, 3, 2, 1, 7]);
+        assert_eq!(index.count(&all, now()), 7);
+        // An hour later the scheduled one leads.
+        let later = now() + Duration::hours(2);
+        assert_eq!(index.list(&all, later, 0, 1)[0].summary.id, 8);
+    }
+
+    #[test]
+    fn category_lists_merge_subcategories_and_page() {
+        let index = index();
+        let tree = ListFilter {
+            categories: vec![1, 3, 1],
+            ..Default::default()
+        };
+        assert_eq!(index.count(&tree, now()), 6);
+        assert_eq!(ids(&index.list(&tree, now(), 0, 100)), [5, 4, 3, 2, 1, 7]);
+        assert_eq!(ids(&index.list(&tree, now(), 2, 2)), [3, 2]);
+        assert!(index.list(&tree, now(), 100, 10).is_empty());
+        let other_news = ListFilter {
+            categories: vec![1],
+            exclude: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(ids(&index.list(&other_news, now(), 0, 2)), [4, 3]);
+        let nothing = ListFilter {
+            categories: vec![99],
+            ..Default::default()
+        };
+        assert_eq!(index.count(&nothing, now()), 0);
+    }
+
+    #[test]
+    fn featured_and_tag_lists() {
+        let index = index();
+        let featured = ListFilter {
+            featured: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(ids(&index.list(&featured, now(), 0, 10)), [6, 4, 2]);
+        let tagged = ListFilter {
+            tag: Some(200),
+            ..Default::default()
+        };
+        assert_eq!(ids(&index.list(&tagged, now(), 0, 10)), [6, 7]);
+        let unknown = ListFilter {
+            tag: Some(999),
+            ..Default::default()
+        };
+        assert_eq!(index.count(&unknown, now()), 0);
+    }
+
+    #[test]
+    fn related_prefers_shared_tags_then_newest() {
+        let index = index();
+        // 6 shares both tags with a hypothetical article tagged 100 and 200.
+        let related = index.related(1, &[100, 200], now(), 3);
+        assert_eq!(ids(&related), [6, 5, 4]);
+        assert!(index.related(1, &[], now(), 3).is_empty());
+    }
+
+    #[test]
+    fn replacing_and_removing_keep_every_shelf_consistent() {
+        let mut index = index();
+        // Article 5 moves to category 2, loses its tag and its featured flag goes away (5 is odd anyway).
+        index.insert(article(5, 2, 1, &[]));
+        let cat1 = ListFilter {
+            categories: vec![1],
+            ..Default::default()
+        };
+        let cat2 = ListFilter {
+            categories: vec![2],
+            ..Default::default()
+        };
+        assert_eq!(ids(&index.list(&cat1, now(), 0, 10)), [4, 3, 2, 1]);
+        assert_eq!(ids(&index.list(&cat2, now(), 0, 10)), [6, 5]);
+        index.remove(6);
+        index.remove(6);
+        assert_eq!(ids(&index.list(&cat2, now(), 0, 10)), [5]);
+        let tagged = ListFilter {
+            tag: Some(200),
+            ..Default::default()
+        };
+        assert_eq!(ids(&index.list(&tagged, now(), 0, 10)), [7]);
+        assert_eq!(index.len(), 7);
+    }
+}
