@@ -85,6 +85,10 @@ impl Index {
         }
     }
 
+    pub fn get(&self, id: i64) -> Option<&Arc<ListedArticle>> {
+        self.by_id.get(&id)
+    }
+
     pub fn len(&self) -> usize {
         self.by_id.len()
     }

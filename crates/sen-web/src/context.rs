@@ -1,9 +1,10 @@
 //! Turns domain values into what templates and the API see: URLs, Vietnamese dates, cards, menus.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
-use sen_core::{Article, ArticleSummary, Category, ListedArticle, Page, format, text};
-use serde_json::{Value, json};
+use minijinja::value::{Enumerator, Object, Value};
+use parking_lot::Mutex;
+use sen_core::{Article, Category, ListedArticle, Page, Site, format, text};
 
 use crate::{cache::Dep, state::Chrome};
 
@@ -36,102 +37,271 @@ pub fn parse_article_file(file: &str) -> Option<(&str, i64)> {
     }
 }
 
-fn category_link(chrome: &Chrome, id: i64) -> Value {
-    match chrome.category(id) {
-        Some(c) => {
-            json!({"id": c.id, "name": c.name, "slug": c.slug, "url": category_path(&c.slug)})
-        }
-        None => json!({"id": id, "name": "", "slug": "", "url": "/"}),
+/// A small record for templates: named values, looked up by a short scan instead of a map of values.
+#[derive(Debug)]
+struct Fields(Vec<(&'static str, Value)>);
+
+impl Object for Fields {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        self.0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.iter().map(|(k, _)| Value::from(*k)).collect())
     }
 }
 
-/// An article in a list.
-pub fn card(chrome: &Chrome, a: &ArticleSummary) -> Value {
-    json!({
-        "id": a.id,
-        "title": a.title,
-        "url": article_path(&a.slug, a.id),
-        "summary": a.summary,
-        "cover_url": a.cover_url,
-        "cover_caption": a.cover_caption,
-        "date": format::date(a.published_at),
-        "datetime": format::time_date(a.published_at),
-        "iso": format::rfc3339(a.published_at),
-        "category": category_link(chrome, a.category_id),
-    })
+fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+    Value::from_object(Fields(pairs.into_iter().collect()))
+}
+
+fn category_link(chrome: &Chrome, id: i64) -> Value {
+    match chrome.category(id) {
+        Some(c) => fields([
+            ("id", Value::from(c.id)),
+            ("name", Value::from(c.name.as_str())),
+            ("slug", Value::from(c.slug.as_str())),
+            ("url", Value::from(category_path(&c.slug))),
+        ]),
+        None => fields([
+            ("id", Value::from(id)),
+            ("name", Value::from("")),
+            ("slug", Value::from("")),
+            ("url", Value::from("/")),
+        ]),
+    }
+}
+
+/// An article in a list. Templates read a handful of its fields, so each is made when it is read.
+#[derive(Debug)]
+struct Card {
+    article: Arc<ListedArticle>,
+    chrome: Arc<Chrome>,
+}
+
+const CARD_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "url",
+    "summary",
+    "cover_url",
+    "cover_caption",
+    "date",
+    "datetime",
+    "iso",
+    "category",
+];
+
+impl Object for Card {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let a = &self.article.summary;
+        Some(match key.as_str()? {
+            "id" => Value::from(a.id),
+            "title" => Value::from(a.title.as_str()),
+            "url" => Value::from(article_path(&a.slug, a.id)),
+            "summary" => Value::from(a.summary.as_str()),
+            "cover_url" => Value::from(a.cover_url.as_str()),
+            "cover_caption" => Value::from(a.cover_caption.as_str()),
+            "date" => Value::from(format::date(a.published_at)),
+            "datetime" => Value::from(format::time_date(a.published_at)),
+            "iso" => Value::from(format::rfc3339(a.published_at)),
+            "category" => category_link(&self.chrome, a.category_id),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(CARD_FIELDS)
+    }
 }
 
 /// Cards for a list, and the dependencies of a page that shows them.
-pub fn cards<'a>(
-    chrome: &Chrome,
-    list: impl IntoIterator<Item = &'a ArticleSummary>,
-    deps: &mut Vec<Dep>,
-) -> Vec<Value> {
-    list.into_iter()
-        .map(|a| {
-            deps.push(Dep::Article(a.id));
-            card(chrome, a)
+pub fn cards(chrome: &Arc<Chrome>, list: &[Arc<ListedArticle>], deps: &mut Vec<Dep>) -> Value {
+    deps.extend(list.iter().map(|a| Dep::Article(a.summary.id)));
+    Value::from(
+        list.iter()
+            .map(|a| {
+                Value::from_object(Card {
+                    article: a.clone(),
+                    chrome: chrome.clone(),
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The article of an article or print page, read lazily like a card.
+#[derive(Debug)]
+struct ArticleFields {
+    article: Arc<Article>,
+    chrome: Arc<Chrome>,
+}
+
+const ARTICLE_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "summary",
+    "body",
+    "byline",
+    "author",
+    "date_long",
+    "iso",
+    "updated_iso",
+    "cover_url",
+    "cover_caption",
+    "source_name",
+    "source_url",
+    "category",
+    "tags",
+    "url",
+    "print_url",
+];
+
+impl Object for ArticleFields {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let a = &self.article;
+        let published = a.published_at.unwrap_or(a.created_at);
+        Some(match key.as_str()? {
+            "id" => Value::from(a.id),
+            "title" => Value::from(a.title.as_str()),
+            "summary" => Value::from(a.summary.as_str()),
+            "body" => Value::from(a.body.as_str()),
+            "byline" => Value::from(a.byline.as_str()),
+            "author" => Value::from(a.author.as_str()),
+            "date_long" => Value::from(format::date_long(published)),
+            "iso" => Value::from(format::rfc3339(published)),
+            "updated_iso" => Value::from(format::rfc3339(a.updated_at)),
+            "cover_url" => Value::from(a.cover_url.as_str()),
+            "cover_caption" => Value::from(a.cover_caption.as_str()),
+            "source_name" => Value::from(a.source_name.as_str()),
+            "source_url" => Value::from(a.source_url.as_str()),
+            "category" => category_link(&self.chrome, a.category_id),
+            "tags" => Value::from(
+                a.tags
+                    .iter()
+                    .map(|t| {
+                        fields([
+                            ("name", Value::from(t.name.as_str())),
+                            ("url", Value::from(tag_path(&t.slug))),
+                        ])
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            "url" => Value::from(article_path(&a.slug, a.id)),
+            "print_url" => Value::from(print_path(a.id)),
+            _ => return None,
         })
-        .collect()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(ARTICLE_FIELDS)
+    }
 }
 
-/// The summaries of a catalogue list.
-pub fn summaries(list: &[Arc<ListedArticle>]) -> impl Iterator<Item = &ArticleSummary> {
-    list.iter().map(|a| &a.summary)
-}
-
-pub fn article(chrome: &Chrome, a: &Article) -> Value {
-    let published = a.published_at.unwrap_or(a.created_at);
-    json!({
-        "id": a.id,
-        "title": a.title,
-        "summary": a.summary,
-        "body": a.body,
-        "byline": a.byline,
-        "author": a.author,
-        "date_long": format::date_long(published),
-        "iso": format::rfc3339(published),
-        "updated_iso": format::rfc3339(a.updated_at),
-        "cover_url": a.cover_url,
-        "cover_caption": a.cover_caption,
-        "source_name": a.source_name,
-        "source_url": a.source_url,
-        "category": category_link(chrome, a.category_id),
-        "tags": a.tags.iter().map(|t| json!({"name": t.name, "url": tag_path(&t.slug)})).collect::<Vec<_>>(),
-        "url": article_path(&a.slug, a.id),
-        "print_url": print_path(a.id),
+pub fn article(chrome: &Arc<Chrome>, a: Arc<Article>) -> Value {
+    Value::from_object(ArticleFields {
+        article: a,
+        chrome: chrome.clone(),
     })
 }
 
-fn menu(chrome: &Chrome, active: Option<i64>) -> Vec<Value> {
+/// What every page shows of the site, made once per version of the chrome.
+#[derive(Debug)]
+pub struct ChromeValues {
+    site: Value,
+    pages_menu: Value,
+    /// The menu with the trail of each category marked active; `None` is the menu with none active.
+    menus: Mutex<HashMap<Option<i64>, Value>>,
+    /// The calendar year (in Vietnam) the values were made in, for the copyright line.
+    pub year: i32,
+}
+
+pub fn this_year() -> i32 {
+    time::OffsetDateTime::now_utc()
+        .to_offset(format::VIETNAM)
+        .year()
+}
+
+impl ChromeValues {
+    pub fn new(site: &Site, pages: &[Page], base_url: &str) -> Self {
+        let year = this_year();
+        let text = |s: &String| Value::from(s.as_str());
+        let site = fields([
+            ("name", text(&site.name)),
+            ("short_name", text(&site.short_name)),
+            ("governing_body", text(&site.governing_body)),
+            ("tagline", text(&site.tagline)),
+            ("address", text(&site.address)),
+            ("phone", text(&site.phone)),
+            ("fax", text(&site.fax)),
+            ("email", text(&site.email)),
+            ("responsible_person", text(&site.responsible_person)),
+            ("credit_note", text(&site.credit_note)),
+            ("license_note", text(&site.license_note)),
+            ("logo_url", text(&site.logo_url)),
+            ("banner_url", text(&site.banner_url)),
+            ("base_url", Value::from(base_url)),
+            ("copyright_year", Value::from(year)),
+        ]);
+        let pages_menu = Value::from(
+            pages
+                .iter()
+                .filter(|p| p.in_menu)
+                .map(|p| {
+                    fields([
+                        ("title", Value::from(p.title.as_str())),
+                        ("url", Value::from(page_path(&p.slug))),
+                    ])
+                })
+                .collect::<Vec<_>>(),
+        );
+        Self {
+            site,
+            pages_menu,
+            menus: Mutex::new(HashMap::new()),
+            year,
+        }
+    }
+}
+
+fn menu(chrome: &Chrome, active: Option<i64>) -> Value {
+    if let Some(menu) = chrome.values.menus.lock().get(&active) {
+        return menu.clone();
+    }
     let active_chain: Vec<i64> = active
         .map(|id| chrome.trail(id).iter().map(|c| c.id).collect())
         .unwrap_or_default();
-    let item = |c: &Category| json!({"name": c.name, "url": category_path(&c.slug), "active": active_chain.contains(&c.id)});
-    chrome
-        .categories
-        .iter()
-        .filter(|c| c.in_menu && c.parent_id.is_none())
-        .map(|c| {
-            let children: Vec<Value> = chrome
-                .categories
-                .iter()
-                .filter(|k| k.in_menu && k.parent_id == Some(c.id))
-                .map(item)
-                .collect();
-            let mut v = item(c);
-            v["children"] = Value::Array(children);
-            v
-        })
-        .collect()
-}
-
-fn pages_menu(pages: &[Page]) -> Vec<Value> {
-    pages
-        .iter()
-        .filter(|p| p.in_menu)
-        .map(|p| json!({"title": p.title, "url": page_path(&p.slug)}))
-        .collect()
+    let item = |c: &Category, children: Option<Value>| {
+        let mut pairs = vec![
+            ("name", Value::from(c.name.as_str())),
+            ("url", Value::from(category_path(&c.slug))),
+            ("active", Value::from(active_chain.contains(&c.id))),
+        ];
+        pairs.extend(children.map(|v| ("children", v)));
+        fields(pairs)
+    };
+    let menu = Value::from(
+        chrome
+            .categories
+            .iter()
+            .filter(|c| c.in_menu && c.parent_id.is_none())
+            .map(|c| {
+                let children: Vec<Value> = chrome
+                    .categories
+                    .iter()
+                    .filter(|k| k.in_menu && k.parent_id == Some(c.id))
+                    .map(|k| item(k, None))
+                    .collect();
+                item(c, Some(Value::from(children)))
+            })
+            .collect::<Vec<_>>(),
+    );
+    chrome.values.menus.lock().insert(active, menu.clone());
+    menu
 }
 
 /// What a page is about, for the title, the description and the social cards.
@@ -159,16 +329,16 @@ impl Meta {
     }
 }
 
-/// The context every template gets, with the page's own values merged in.
+/// The context every template gets, with the page's own values added.
 pub fn page(
     chrome: &Chrome,
-    base_url: &str,
     meta: Meta,
     breadcrumbs: Vec<(String, String)>,
     active_category: Option<i64>,
-    own: Value,
+    own: Vec<(&'static str, Value)>,
 ) -> Value {
     let site = &chrome.site;
+    let base_url = &chrome.base_url;
     let absolute = |url: &str| {
         if url.is_empty() || url.starts_with("http://") || url.starts_with("https://") {
             url.to_string()
@@ -189,36 +359,31 @@ pub fn page(
     } else {
         text::shorten(&meta.description, 300)
     };
-    let year = time::OffsetDateTime::now_utc()
-        .to_offset(format::VIETNAM)
-        .year();
-    let mut ctx = json!({
-        "site": {
-            "name": site.name, "short_name": site.short_name, "governing_body": site.governing_body,
-            "tagline": site.tagline, "address": site.address, "phone": site.phone, "fax": site.fax,
-            "email": site.email, "responsible_person": site.responsible_person,
-            "credit_note": site.credit_note, "license_note": site.license_note,
-            "logo_url": site.logo_url, "banner_url": site.banner_url, "base_url": base_url,
-            "copyright_year": year,
-        },
-        "menu": menu(chrome, active_category),
-        "pages_menu": pages_menu(&chrome.pages),
-        "page_title": page_title,
-        "meta": {
-            "description": description,
-            "canonical": absolute(&meta.path),
-            "og_type": meta.og_type,
-            "og_image": absolute(&meta.image),
-            "published_iso": meta.published_iso,
-            "modified_iso": meta.modified_iso,
-        },
-        "breadcrumbs": breadcrumbs.into_iter().map(|(name, url)| json!({"name": name, "url": url})).collect::<Vec<_>>(),
-        "current_path": meta.path,
-    });
-    if let (Some(target), Value::Object(own)) = (ctx.as_object_mut(), own) {
-        target.extend(own);
-    }
-    ctx
+    let meta_value = fields([
+        ("description", Value::from(description)),
+        ("canonical", Value::from(absolute(&meta.path))),
+        ("og_type", Value::from(meta.og_type)),
+        ("og_image", Value::from(absolute(&meta.image))),
+        ("published_iso", Value::from(meta.published_iso)),
+        ("modified_iso", Value::from(meta.modified_iso)),
+    ]);
+    let breadcrumbs = Value::from(
+        breadcrumbs
+            .into_iter()
+            .map(|(name, url)| fields([("name", Value::from(name)), ("url", Value::from(url))]))
+            .collect::<Vec<_>>(),
+    );
+    let mut all = vec![
+        ("site", chrome.values.site.clone()),
+        ("menu", menu(chrome, active_category)),
+        ("pages_menu", chrome.values.pages_menu.clone()),
+        ("page_title", Value::from(page_title)),
+        ("meta", meta_value),
+        ("breadcrumbs", breadcrumbs),
+        ("current_path", Value::from(meta.path)),
+    ];
+    all.extend(own);
+    fields(all)
 }
 
 #[cfg(test)]

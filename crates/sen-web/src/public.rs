@@ -10,8 +10,8 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use minijinja::Value;
 use sen_core::text;
-use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::{
@@ -122,16 +122,16 @@ fn pagination(path: &str, page: i64, pages: i64) -> Value {
     let mut items = Vec::new();
     for n in 1..=pages {
         if n == 1 || n == pages || (n - page).abs() <= 2 {
-            items.push(json!({"number": n, "url": url(n), "current": n == page}));
+            items.push(minijinja::context! {number => n, url => url(n), current => n == page});
         }
     }
-    json!({
-        "page": page,
-        "pages": pages,
-        "prev_url": if page > 1 { url(page - 1) } else { String::new() },
-        "next_url": if page < pages { url(page + 1) } else { String::new() },
-        "items": items,
-    })
+    minijinja::context! {
+        page => page,
+        pages => pages,
+        prev_url => if page > 1 { url(page - 1) } else { String::new() },
+        next_url => if page < pages { url(page + 1) } else { String::new() },
+        items => items,
+    }
 }
 
 fn with_query_key(path: &str, page: i64) -> String {
@@ -177,22 +177,22 @@ pub async fn home(State(app): State<App>, headers: HeaderMap) -> Result<Response
         let sections: Vec<Value> = sections
             .into_iter()
             .map(|(c, list)| {
-                json!({
-                    "category": {"name": c.name, "url": category_path(&c.slug)},
-                    "articles": context::cards(&chrome, context::summaries(&list), &mut deps),
-                })
+                minijinja::context! {
+                    category => minijinja::context! {name => c.name.as_str(), url => category_path(&c.slug)},
+                    articles => context::cards(&chrome, &list, &mut deps),
+                }
             })
             .collect();
         let most_read = app.most_read().await?;
-        let own = json!({
-            "featured": context::cards(&chrome, context::summaries(&featured), &mut deps),
-            "latest": context::cards(&chrome, context::summaries(&latest), &mut deps),
-            "sections": sections,
-            "most_read": context::cards(&chrome, most_read.iter(), &mut deps),
-        });
+        let own = vec![
+            ("featured", context::cards(&chrome, &featured, &mut deps)),
+            ("latest", context::cards(&chrome, &latest, &mut deps)),
+            ("sections", Value::from(sections)),
+            ("most_read", context::cards(&chrome, &most_read, &mut deps)),
+        ];
         let mut meta = Meta::new(None, "/");
         meta.image = chrome.site.banner_url.clone();
-        let ctx = context::page(&chrome, &app.config.base_url, meta, vec![], None, own);
+        let ctx = context::page(&chrome, meta, vec![], None, own);
         Ok((app.theme.render("home.html", ctx)?, deps, None))
     })
     .await?;
@@ -214,7 +214,7 @@ struct ListPage {
 
 async fn render_list(
     app: &App,
-    chrome: &Chrome,
+    chrome: &Arc<Chrome>,
     list: ListPage,
     page: i64,
 ) -> Result<(String, Vec<Dep>, Option<i64>), WebError> {
@@ -235,15 +235,15 @@ async fn render_list(
         return Err(WebError::NotFound);
     }
     let most_read = app.most_read().await?;
-    let own = json!({
-        "kind": list.kind,
-        "heading": list.heading,
-        "description": list.description,
-        "articles": context::cards(chrome, context::summaries(&articles), &mut deps),
-        "subcategories": list.subcategories,
-        "pagination": pagination(&list.path, page, pages),
-        "most_read": context::cards(chrome, most_read.iter(), &mut deps),
-    });
+    let own = vec![
+        ("kind", Value::from(list.kind)),
+        ("heading", Value::from(list.heading.as_str())),
+        ("description", Value::from(list.description.as_str())),
+        ("articles", context::cards(chrome, &articles, &mut deps)),
+        ("subcategories", Value::from(list.subcategories)),
+        ("pagination", pagination(&list.path, page, pages)),
+        ("most_read", context::cards(chrome, &most_read, &mut deps)),
+    ];
     let title = if page > 1 {
         format!("{} – {} {page}", list.heading, app.theme.message("page"))
     } else {
@@ -251,14 +251,7 @@ async fn render_list(
     };
     let mut meta = Meta::new(Some(title), with_query_key(&list.path, page));
     meta.description = list.description.clone();
-    let ctx = context::page(
-        chrome,
-        &app.config.base_url,
-        meta,
-        list.breadcrumbs,
-        list.active,
-        own,
-    );
+    let ctx = context::page(chrome, meta, list.breadcrumbs, list.active, own);
     Ok((app.theme.render("list.html", ctx)?, deps, None))
 }
 
@@ -288,7 +281,7 @@ pub async fn category(
             .categories
             .iter()
             .filter(|k| k.parent_id == Some(c.id))
-            .map(|k| json!({"name": k.name, "url": category_path(&k.slug)}))
+            .map(|k| minijinja::context! {name => k.name.as_str(), url => category_path(&k.slug)})
             .collect();
         let list = ListPage {
             kind: "category",
@@ -405,12 +398,11 @@ pub async fn article(
             )
         };
         let most_read = app.most_read().await?;
-        let own = json!({
-            "article": context::article(&chrome, &a),
-            "other_news": context::cards(&chrome, context::summaries(&other), &mut deps),
-            "related": context::cards(&chrome, context::summaries(&related), &mut deps),
-            "most_read": context::cards(&chrome, most_read.iter(), &mut deps),
-        });
+        let own = vec![
+            ("other_news", context::cards(&chrome, &other, &mut deps)),
+            ("related", context::cards(&chrome, &related, &mut deps)),
+            ("most_read", context::cards(&chrome, &most_read, &mut deps)),
+        ];
         let mut breadcrumbs: Vec<(String, String)> = chrome
             .trail(a.category_id)
             .into_iter()
@@ -427,15 +419,12 @@ pub async fn article(
         meta.image = a.cover_url.clone();
         meta.published_iso = sen_core::format::rfc3339(a.published_at.unwrap_or(a.created_at));
         meta.modified_iso = sen_core::format::rfc3339(a.updated_at);
-        let ctx = context::page(
-            &chrome,
-            &app.config.base_url,
-            meta,
-            breadcrumbs,
-            Some(a.category_id),
-            own,
-        );
-        Ok((app.theme.render("article.html", ctx)?, deps, Some(a.id)))
+        let id = a.id;
+        let mut own = own;
+        let category_id = a.category_id;
+        own.push(("article", context::article(&chrome, Arc::new(a))));
+        let ctx = context::page(&chrome, meta, breadcrumbs, Some(category_id), own);
+        Ok((app.theme.render("article.html", ctx)?, deps, Some(id)))
     })
     .await;
     let (page, hit) = result?;
@@ -465,13 +454,10 @@ pub async fn print(
         let chrome = app.chrome().await?;
         let mut meta = Meta::new(Some(a.title.clone()), article_path(&a.slug, a.id));
         meta.description = a.summary.clone();
-        let own = json!({"article": context::article(&chrome, &a)});
-        let ctx = context::page(&chrome, &app.config.base_url, meta, vec![], None, own);
-        Ok((
-            app.theme.render("print.html", ctx)?,
-            vec![Dep::Article(a.id)],
-            None,
-        ))
+        let deps = vec![Dep::Article(a.id)];
+        let own = vec![("article", context::article(&chrome, Arc::new(a)))];
+        let ctx = context::page(&chrome, meta, vec![], None, own);
+        Ok((app.theme.render("print.html", ctx)?, deps, None))
     })
     .await?;
     Ok(serve(&app, &page, &headers, hit))
@@ -494,15 +480,17 @@ pub async fn page(
         let chrome = app.chrome().await?;
         let mut deps = vec![Dep::Page(p.id)];
         let most_read = app.most_read().await?;
-        let own = json!({
-            "page": {"title": p.title, "body": p.body, "url": path},
-            "most_read": context::cards(&chrome, most_read.iter(), &mut deps),
-        });
+        let own = vec![
+            (
+                "page",
+                minijinja::context! {title => p.title.as_str(), body => p.body.as_str(), url => path.as_str()},
+            ),
+            ("most_read", context::cards(&chrome, &most_read, &mut deps)),
+        ];
         let mut meta = Meta::new(Some(p.title.clone()), path.clone());
         meta.description = text::strip_tags(&p.body);
         let ctx = context::page(
             &chrome,
-            &app.config.base_url,
             meta,
             vec![(p.title.clone(), path.clone())],
             None,
@@ -532,9 +520,13 @@ pub async fn error_page(app: &App, status: StatusCode, detail: &str) -> Response
     }
     let html = match app.chrome().await {
         Ok(chrome) => {
-            let own = json!({"status": status.as_u16(), "heading": heading, "message": message});
+            let own = vec![
+                ("status", Value::from(status.as_u16())),
+                ("heading", Value::from(heading.as_str())),
+                ("message", Value::from(message.as_str())),
+            ];
             let meta = Meta::new(Some(heading.clone()), "");
-            let ctx = context::page(&chrome, &app.config.base_url, meta, vec![], None, own);
+            let ctx = context::page(&chrome, meta, vec![], None, own);
             app.theme.render("error.html", ctx).ok()
         }
         Err(_) => None,

@@ -11,13 +11,14 @@ use std::{
 use axum::{Router, middleware::from_fn_with_state, routing::get};
 use ipnet::IpNet;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
-use sen_core::{ArticleSummary, Category, Change, Page, Site, format};
+use sen_core::{Category, Change, ListedArticle, Page, Site, format};
 use sen_store::Store;
 
 use crate::{
     api,
     cache::{PageCache, Slot},
     catalog::{Catalog, Index},
+    context::{self, ChromeValues},
     live::{ViewCounters, Visitors, daily_salt},
     metrics::Metrics,
     middleware, public,
@@ -65,13 +66,28 @@ impl Default for WebConfig {
 }
 
 /// What every page shows around its content: identity, menu, static pages.
+#[derive(Debug)]
 pub struct Chrome {
     pub site: Site,
     pub categories: Vec<Category>,
     pub pages: Vec<Page>,
+    pub base_url: String,
+    /// The same, ready for templates.
+    pub values: ChromeValues,
 }
 
 impl Chrome {
+    pub fn new(site: Site, categories: Vec<Category>, pages: Vec<Page>, base_url: &str) -> Self {
+        let values = ChromeValues::new(&site, &pages, base_url);
+        Self {
+            site,
+            categories,
+            pages,
+            base_url: base_url.to_string(),
+            values,
+        }
+    }
+
     pub fn category_by_slug(&self, slug: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.slug == slug)
     }
@@ -138,7 +154,7 @@ pub struct AppInner {
     /// The salt of the Vietnamese day numbered in `salt_day`, so the hot path only compares numbers.
     salt: RwLock<(u64, [u8; 32])>,
     chrome: RwLock<Option<Arc<Chrome>>>,
-    most_read: Mutex<Option<(Instant, Arc<Vec<ArticleSummary>>)>>,
+    most_read: Mutex<Option<(Instant, Arc<Vec<Arc<ListedArticle>>>)>>,
     started: Instant,
 }
 
@@ -247,15 +263,18 @@ impl App {
     }
 
     pub async fn chrome(&self) -> Result<Arc<Chrome>, sen_store::StoreError> {
-        if let Some(chrome) = self.chrome.read().clone() {
+        if let Some(chrome) = self.chrome.read().clone()
+            && chrome.values.year == context::this_year()
+        {
             return Ok(chrome);
         }
         let generation = self.cache.generation();
-        let chrome = Arc::new(Chrome {
-            site: self.store.site().await?,
-            categories: self.store.categories().await?,
-            pages: self.store.pages().await?,
-        });
+        let chrome = Arc::new(Chrome::new(
+            self.store.site().await?,
+            self.store.categories().await?,
+            self.store.pages().await?,
+            &self.config.base_url,
+        ));
         if self.cache.generation() == generation {
             *self.chrome.write() = Some(chrome.clone());
         }
@@ -268,14 +287,22 @@ impl App {
     }
 
     /// The most read articles of the last 7 days, recomputed at most once a minute.
-    pub async fn most_read(&self) -> Result<Arc<Vec<ArticleSummary>>, sen_store::StoreError> {
+    pub async fn most_read(&self) -> Result<Arc<Vec<Arc<ListedArticle>>>, sen_store::StoreError> {
         if let Some((at, list)) = self.most_read.lock().clone()
             && at.elapsed() < Duration::from_secs(60)
         {
             return Ok(list);
         }
         let since = format::day_key(time::OffsetDateTime::now_utc() - time::Duration::days(6));
-        let list = Arc::new(self.store.most_read(&since, 6).await?);
+        let ranked = self.store.most_read(&since, 6).await?;
+        let list: Vec<Arc<ListedArticle>> = {
+            let lists = self.lists().await?;
+            ranked
+                .iter()
+                .filter_map(|a| lists.get(a.id).cloned())
+                .collect()
+        };
+        let list = Arc::new(list);
         *self.most_read.lock() = Some((Instant::now(), list.clone()));
         Ok(list)
     }

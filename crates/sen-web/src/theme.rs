@@ -5,7 +5,6 @@ use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
 use bytes::Bytes;
 use minijinja::{Environment, Value};
-use serde::Serialize;
 
 use crate::cache::{LIVE_END, LIVE_START};
 
@@ -127,12 +126,13 @@ impl Theme {
         env.set_fuel(Some(5_000_000));
         env.set_formatter(format_value);
         env.add_global("lang", lang.to_string());
-        let catalogue_for_t = messages.clone();
-        env.add_function("t", move |key: &str| -> String {
-            catalogue_for_t
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| key.to_string())
+        // Made into template values once, so `t()` on a page only bumps a reference count.
+        let values: HashMap<String, Value> = messages
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect();
+        env.add_function("t", move |key: &str| -> Value {
+            values.get(key).cloned().unwrap_or_else(|| Value::from(key))
         });
         env.add_function("live", |name: &str| -> Value {
             Value::from_safe_string(format!("{LIVE_START}{name}{LIVE_END}"))
@@ -176,11 +176,8 @@ impl Theme {
         })
     }
 
-    pub fn render(&self, template: &str, ctx: impl Serialize) -> Result<String, ThemeError> {
-        Ok(self
-            .env
-            .get_template(template)?
-            .render(minijinja::value::Serde(ctx))?)
+    pub fn render(&self, template: &str, ctx: Value) -> Result<String, ThemeError> {
+        Ok(self.env.get_template(template)?.render(ctx)?)
     }
 
     pub fn static_file(&self, name: &str) -> Option<StaticFile> {
