@@ -129,6 +129,9 @@ impl Chrome {
     }
 }
 
+/// A shared list of catalogue entries.
+pub type ArticleList = Arc<Vec<Arc<ListedArticle>>>;
+
 /// Visit figures booked in the store, refreshed every tick; pending visits are added when shown.
 #[derive(Default)]
 pub struct VisitFigures {
@@ -154,7 +157,7 @@ pub struct AppInner {
     /// The salt of the Vietnamese day numbered in `salt_day`, so the hot path only compares numbers.
     salt: RwLock<(u64, [u8; 32])>,
     chrome: RwLock<Option<Arc<Chrome>>>,
-    most_read: Mutex<Option<(Instant, Arc<Vec<Arc<ListedArticle>>>)>>,
+    most_read: Mutex<Option<(Instant, ArticleList)>>,
     started: Instant,
 }
 
@@ -287,7 +290,7 @@ impl App {
     }
 
     /// The most read articles of the last 7 days, recomputed at most once a minute.
-    pub async fn most_read(&self) -> Result<Arc<Vec<Arc<ListedArticle>>>, sen_store::StoreError> {
+    pub async fn most_read(&self) -> Result<ArticleList, sen_store::StoreError> {
         if let Some((at, list)) = self.most_read.lock().clone()
             && at.elapsed() < Duration::from_secs(60)
         {
