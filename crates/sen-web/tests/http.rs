@@ -436,6 +436,61 @@ dual_test!(changes_show_at_the_next_request, |backend| async move {
         .expect("site");
     let html = page_text(&c, node.url(&other)).await;
     assert!(html.contains("Tên mới của Liên hiệp"));
+
+    // Withdrawn to a draft: out of every list, and its page answers 404, at the next request.
+    let category_id = store
+        .article(ids[2])
+        .await
+        .expect("read")
+        .expect("a")
+        .category_id;
+    let category = store
+        .categories()
+        .await
+        .expect("categories")
+        .into_iter()
+        .find(|k| k.id == category_id)
+        .expect("category");
+    let list_path = format!("/chuyen-muc/{}", category.slug);
+    assert!(
+        page_text(&c, node.url(&list_path))
+            .await
+            .contains("Tiêu đề đã sửa")
+    );
+    let mut draft = ArticleInput::new("Tiêu đề đã sửa", category_id);
+    draft.slug = Some("bai-viet-so-2-ve-khoa-hoc".into());
+    store.update_article(ids[2], draft).await.expect("withdraw");
+    assert!(
+        !page_text(&c, node.url("/"))
+            .await
+            .contains("Tiêu đề đã sửa")
+    );
+    assert!(
+        !page_text(&c, node.url(&list_path))
+            .await
+            .contains("Tiêu đề đã sửa")
+    );
+    let gone = c.get(node.url(&path)).send().await.expect("get");
+    assert_eq!(gone.status(), 404);
+    // A new article leads its category's list and the API at once.
+    let mut fresh = ArticleInput::new("Tin mới vừa đăng", category_id);
+    fresh.status = ArticleStatus::Published;
+    fresh.published_at = Some(time::OffsetDateTime::now_utc());
+    let fresh = store.create_article(fresh).await.expect("create");
+    assert!(
+        page_text(&c, node.url(&list_path))
+            .await
+            .contains("Tin mới vừa đăng")
+    );
+    let api: Value = c
+        .get(node.url("/api/v1/articles?per_page=1"))
+        .send()
+        .await
+        .expect("api")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(api["items"][0]["id"], fresh.id);
     node.stop().await;
 });
 
@@ -675,6 +730,31 @@ async fn two_nodes_share_one_postgres() {
         assert!(
             started.elapsed() < Duration::from_secs(1),
             "node B saw the change within 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // An article published through node A enters node B's lists within a second too.
+    let category_id = store_a
+        .article(ids[4])
+        .await
+        .expect("read")
+        .expect("a")
+        .category_id;
+    let mut fresh = ArticleInput::new("Đăng qua nút A", category_id);
+    fresh.status = ArticleStatus::Published;
+    fresh.published_at = Some(time::OffsetDateTime::now_utc());
+    store_a.create_article(fresh).await.expect("create");
+    let started = std::time::Instant::now();
+    loop {
+        if page_text(&client(), b.url("/"))
+            .await
+            .contains("Đăng qua nút A")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "node B listed the new article within 1 s"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
