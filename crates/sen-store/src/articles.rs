@@ -125,6 +125,17 @@ impl From<SummaryRow> for ArticleSummary {
     }
 }
 
+/// Which published articles `listed_articles` reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Listing<'a> {
+    Ids(&'a [i64]),
+    /// Up to `limit` articles with ids above `id`, in id order.
+    After {
+        id: i64,
+        limit: i64,
+    },
+}
+
 #[derive(sqlx::FromRow)]
 struct ListedRow {
     featured: bool,
@@ -285,21 +296,35 @@ impl Store {
         Ok(row.map(|(id, name, slug)| Tag { id, name, slug }))
     }
 
-    /// Published articles as lists need them, scheduled ones included: every article, or those of `ids`.
-    pub async fn listed_articles(&self, ids: Option<&[i64]>) -> Result<Vec<ListedArticle>> {
-        if ids.is_some_and(|ids| ids.is_empty()) {
+    /// Published articles as lists need them, scheduled ones included: those of some ids, or the next
+    /// batch in id order (so a node loads all of them without holding every row at once).
+    pub async fn listed_articles(&self, which: Listing<'_>) -> Result<Vec<ListedArticle>> {
+        if matches!(which, Listing::Ids(ids) if ids.is_empty()) {
             return Ok(Vec::new());
         }
         let (rows, links): (Vec<ListedRow>, Vec<(i64, i64)>) = on_db!(self, read p => {
             let mut qb = sqlx::QueryBuilder::new(concat!(
                 "SELECT a.featured, ", summary_columns!(), " FROM articles a WHERE a.status = 'published'"
             ));
-            push_ids!(qb, "a.id", ids);
-            let rows = qb.build_query_as().fetch_all(p).await?;
-            let mut qb = sqlx::QueryBuilder::new("SELECT article_id, tag_id FROM article_tags WHERE 1 = 1");
-            push_ids!(qb, "article_id", ids);
-            qb.push(" ORDER BY article_id, tag_id");
-            let links = qb.build_query_as().fetch_all(p).await?;
+            match which {
+                Listing::Ids(ids) => push_ids!(qb, "a.id", Some(ids)),
+                Listing::After { id, limit } => {
+                    qb.push(" AND a.id > ");
+                    qb.push_bind(id);
+                    qb.push(" ORDER BY a.id LIMIT ");
+                    qb.push_bind(limit);
+                }
+            }
+            let rows: Vec<ListedRow> = qb.build_query_as().fetch_all(p).await?;
+            let found: Vec<i64> = rows.iter().map(|r| r.summary.id).collect();
+            let links = if found.is_empty() {
+                Vec::new()
+            } else {
+                let mut qb = sqlx::QueryBuilder::new("SELECT article_id, tag_id FROM article_tags WHERE 1 = 1");
+                push_ids!(qb, "article_id", Some(&found));
+                qb.push(" ORDER BY article_id, tag_id");
+                qb.build_query_as().fetch_all(p).await?
+            };
             Ok::<_, sqlx::Error>((rows, links))
         })?;
         let mut tags: HashMap<i64, Vec<i64>> = HashMap::new();

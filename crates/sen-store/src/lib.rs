@@ -14,6 +14,7 @@ mod site;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
+pub use articles::Listing;
 pub use counters::VisitTotals;
 pub use db::{Backend, Store};
 pub use error::StoreError;

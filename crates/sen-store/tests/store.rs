@@ -5,8 +5,8 @@ use std::{collections::BTreeSet, sync::Arc};
 use parking_lot::Mutex;
 use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, PageInput, Site};
 use sen_store::{
-    Backend, Bundle, BundleArticle, BundleCategory, SampleState, Store, StoreError, dual_test,
-    testing,
+    Backend, Bundle, BundleArticle, BundleCategory, Listing, SampleState, Store, StoreError,
+    dual_test, testing,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -119,8 +119,19 @@ dual_test!(
         let scheduled = store.create_article(future).await.expect("scheduled");
 
         // Scheduled articles are listed too: whoever shows a list compares the time.
-        let mut all = store.listed_articles(None).await.expect("all");
-        all.sort_by_key(|a| a.summary.id);
+        // In id order, in batches.
+        let mut all = store
+            .listed_articles(Listing::After { id: 0, limit: 3 })
+            .await
+            .expect("first batch");
+        assert_eq!(all.len(), 3);
+        let last = all[2].summary.id;
+        all.extend(
+            store
+                .listed_articles(Listing::After { id: last, limit: 3 })
+                .await
+                .expect("second batch"),
+        );
         assert_eq!(
             all.iter().map(|a| a.summary.id).collect::<Vec<_>>(),
             [ids[0], ids[1], ids[2], scheduled.id]
@@ -136,7 +147,7 @@ dual_test!(
         assert!(all[3].tag_ids.is_empty());
 
         let some = store
-            .listed_articles(Some(&[ids[1], 999_999]))
+            .listed_articles(Listing::Ids(&[ids[1], 999_999]))
             .await
             .expect("by id");
         assert_eq!(some.len(), 1);
@@ -144,7 +155,7 @@ dual_test!(
         assert_eq!(some[0].tag_ids, all[1].tag_ids);
         assert!(
             store
-                .listed_articles(Some(&[]))
+                .listed_articles(Listing::Ids(&[]))
                 .await
                 .expect("none")
                 .is_empty()
@@ -352,7 +363,15 @@ dual_test!(sample_is_added_once_and_removed, |backend| async move {
             .count(),
         1
     );
-    assert_eq!(first.listed_articles(None).await.expect("listed").len(), 1);
+    let everything = Listing::After { id: 0, limit: 1000 };
+    assert_eq!(
+        first
+            .listed_articles(everything)
+            .await
+            .expect("listed")
+            .len(),
+        1
+    );
     assert_eq!(first.site().await.expect("site").name, "Liên hiệp Hội mẫu");
     let cats = first.categories().await.expect("cats");
     assert_eq!(cats[1].parent_id, Some(cats[0].id));
@@ -367,7 +386,7 @@ dual_test!(sample_is_added_once_and_removed, |backend| async move {
         first.sample_state().await.expect("state"),
         SampleState::Removed
     );
-    let left = first.listed_articles(None).await.expect("listed");
+    let left = first.listed_articles(everything).await.expect("listed");
     assert_eq!(
         left.iter().map(|a| a.summary.id).collect::<Vec<_>>(),
         [mine.id]

@@ -11,8 +11,13 @@ use std::{
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use sen_core::{Change, ListedArticle};
-use sen_store::{Store, StoreError};
+use sen_store::{Listing, Store, StoreError};
 use time::OffsetDateTime;
+
+/// Rows read per query when the whole catalogue loads: bounds the memory a load needs on top of the index.
+const LOAD_BATCH: i64 = 2_000;
+/// Past this many changed articles one full load is cheaper than a query naming them all.
+const RELOAD_ALL_ABOVE: usize = 500;
 
 /// Newest first, then the higher id first: the order of every list.
 type Key = (Reverse<OffsetDateTime>, Reverse<i64>);
@@ -292,16 +297,26 @@ impl Catalog {
     }
 
     async fn reload(&self, store: &Store, todo: &Stale) -> Result<(), StoreError> {
-        if todo.everything {
-            let all = store.listed_articles(None).await?;
+        if todo.everything || todo.ids.len() > RELOAD_ALL_ABOVE {
             let mut index = Index::default();
-            for article in all {
-                index.insert(article);
+            let mut after = 0;
+            loop {
+                let batch = store
+                    .listed_articles(Listing::After {
+                        id: after,
+                        limit: LOAD_BATCH,
+                    })
+                    .await?;
+                let Some(last) = batch.last() else { break };
+                after = last.summary.id;
+                for article in batch {
+                    index.insert(article);
+                }
             }
             *self.index.write() = index;
         } else if !todo.ids.is_empty() {
             let ids: Vec<i64> = todo.ids.iter().copied().collect();
-            let fresh = store.listed_articles(Some(&ids)).await?;
+            let fresh = store.listed_articles(Listing::Ids(&ids)).await?;
             let mut index = self.index.write();
             for id in &ids {
                 index.remove(*id);
