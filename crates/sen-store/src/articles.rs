@@ -1,5 +1,8 @@
 use std::collections::HashMap;
 
+use rusqlite::types::Type;
+use time::format_description::well_known::Rfc3339;
+
 use sen_core::{
     Article, ArticleInput, ArticleStatus, ArticleSummary, Change, ListedArticle, Tag, text,
 };
@@ -66,6 +69,47 @@ struct ArticleRow {
 }
 
 impl ArticleRow {
+    /// The row as read by the inline reader, in the order of `article_columns!` and then the tags.
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let time = |i: usize| -> rusqlite::Result<Option<OffsetDateTime>> {
+            row.get::<_, Option<String>>(i)?
+                .map(|text| {
+                    OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))
+                    })
+                })
+                .transpose()
+        };
+        let required = |i: usize| {
+            time(i)?.ok_or(rusqlite::Error::InvalidColumnType(
+                i,
+                "a time".into(),
+                Type::Null,
+            ))
+        };
+        Ok(Self {
+            id: row.get(0)?,
+            title: row.get(1)?,
+            slug: row.get(2)?,
+            summary: row.get(3)?,
+            body: row.get(4)?,
+            cover_url: row.get(5)?,
+            cover_caption: row.get(6)?,
+            author: row.get(7)?,
+            byline: row.get(8)?,
+            source_name: row.get(9)?,
+            source_url: row.get(10)?,
+            category_id: row.get(11)?,
+            featured: row.get(12)?,
+            status: row.get(13)?,
+            created_at: required(14)?,
+            published_at: time(15)?,
+            updated_at: required(16)?,
+            views: row.get(17)?,
+            tags: row.get(18)?,
+        })
+    }
+
     fn into_article(self) -> Result<Article> {
         let tags: Vec<(i64, String, String)> = serde_json::from_str(&self.tags)?;
         let tags = tags
@@ -267,12 +311,12 @@ impl Store {
     /// Any article by id, whatever its status.
     pub async fn article(&self, id: i64) -> Result<Option<Article>> {
         let row: Option<ArticleRow> = match &self.backend {
-            Pools::Sqlite { read, .. } => {
-                sqlx::query_as(ARTICLE_SQLITE)
-                    .bind(id)
-                    .fetch_optional(read)
-                    .await?
-            }
+            Pools::Sqlite { inline, .. } => inline.read(|c| {
+                use rusqlite::OptionalExtension;
+                c.prepare_cached(ARTICLE_SQLITE)?
+                    .query_row([id], ArticleRow::from_sqlite)
+                    .optional()
+            })?,
             Pools::Postgres(pool) => {
                 sqlx::query_as(ARTICLE_POSTGRES)
                     .bind(id)

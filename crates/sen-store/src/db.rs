@@ -8,7 +8,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, inline::InlineReader};
 
 /// Runs one body against whichever pool the store holds; the body is type-checked once per backend.
 /// `read` picks the reader pool, `write` the single-writer pool on SQLite (the same pool on PostgreSQL).
@@ -30,7 +30,11 @@ pub(crate) use on_db;
 
 #[derive(Clone)]
 pub(crate) enum Pools {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        inline: Arc<InlineReader>,
+    },
     Postgres(PgPool),
 }
 
@@ -78,12 +82,17 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
+            let inline = Arc::new(InlineReader::new(options.get_filename()));
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
                 .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await?;
-            Pools::Sqlite { read, write }
+            Pools::Sqlite {
+                read,
+                write,
+                inline,
+            }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(10)
@@ -123,7 +132,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Pools::Sqlite { read, write } => {
+            Pools::Sqlite { read, write, .. } => {
                 write.close().await;
                 read.close().await;
             }

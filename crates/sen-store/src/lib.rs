@@ -7,6 +7,7 @@ mod counters;
 mod db;
 mod error;
 mod import;
+mod inline;
 mod media;
 mod outbox;
 mod pages;

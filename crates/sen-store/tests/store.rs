@@ -167,6 +167,9 @@ dual_test!(
             .await
             .expect("article")
             .expect("exists");
+        // On SQLite this row comes through the inline reader and the list through sqlx: same times.
+        assert_eq!(one.published_at, Some(all[2].summary.published_at));
+        assert_eq!(one.title, all[2].summary.title);
         assert_eq!(
             one.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
             ["Chung", "Riêng 2"]

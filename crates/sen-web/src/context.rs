@@ -403,3 +403,113 @@ mod tests {
         assert_eq!(parse_article_file("a-99999999999999999999.html"), None);
     }
 }
+
+#[cfg(test)]
+mod render_cost {
+    use super::*;
+    use crate::theme::Theme;
+    use sen_core::{ArticleStatus, ArticleSummary, Tag};
+
+    #[test]
+    #[ignore]
+    fn render_cost() {
+        let theme = Theme::load(None, "vi").expect("theme");
+        let site = Site {
+            name: "Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh Hà Lam".into(),
+            governing_body: "Tỉnh ủy Hà Lam".into(),
+            address: "Số 1 đường Thử".into(),
+            phone: "0200 000 000".into(),
+            email: "lh@example.vn".into(),
+            responsible_person: "Bà Nguyễn Thị Thử".into(),
+            credit_note: "Ghi rõ nguồn khi phát hành lại.".into(),
+            ..Default::default()
+        };
+        let categories: Vec<Category> = (1..=8)
+            .map(|i| Category {
+                id: i,
+                parent_id: if i > 6 { Some(1) } else { None },
+                name: format!("Chuyên mục số {i}"),
+                slug: format!("chuyen-muc-{i}"),
+                description: String::new(),
+                position: i as i32,
+                in_menu: true,
+            })
+            .collect();
+        let chrome = Arc::new(Chrome::new(site, categories, vec![], "http://x"));
+        let now = time::OffsetDateTime::now_utc();
+        let listed: Vec<Arc<ListedArticle>> = (1..=6)
+            .map(|i| {
+                Arc::new(ListedArticle {
+                    summary: ArticleSummary {
+                        id: i,
+                        title: format!("Hội thảo khoa học về chuyển đổi số lần thứ {i} tại tỉnh"),
+                        slug: format!("hoi-thao-khoa-hoc-{i}"),
+                        summary: "Tóm tắt ngắn gọn của bài viết về hoạt động của Liên hiệp Hội."
+                            .into(),
+                        cover_url: "/media/x.jpg".into(),
+                        cover_caption: String::new(),
+                        category_id: 2,
+                        published_at: now,
+                        views: 0,
+                    },
+                    featured: false,
+                    tag_ids: vec![],
+                })
+            })
+            .collect();
+        let article = Arc::new(Article {
+            id: 3,
+            title: "Gặp mặt biểu dương tri thức tiêu biểu".into(),
+            slug: "gap-mat".into(),
+            summary: "Sáng nay, Liên hiệp Hội tổ chức gặp mặt.".into(),
+            body: "<p>Đoạn văn bản dài của bài viết, lặp lại nhiều lần.</p>".repeat(60),
+            cover_url: "/media/c.jpg".into(),
+            cover_caption: "Ảnh".into(),
+            author: "PV".into(),
+            byline: "Minh Anh".into(),
+            source_name: String::new(),
+            source_url: String::new(),
+            category_id: 2,
+            featured: false,
+            status: ArticleStatus::Published,
+            created_at: now,
+            published_at: Some(now),
+            updated_at: now,
+            views: 10,
+            tags: vec![Tag {
+                id: 1,
+                name: "Tri thức".into(),
+                slug: "tri-thuc".into(),
+            }],
+        });
+        let ctx = || {
+            let mut deps = Vec::new();
+            let own = vec![
+                ("other_news", cards(&chrome, &listed, &mut deps)),
+                ("related", cards(&chrome, &listed, &mut deps)),
+                ("most_read", cards(&chrome, &listed, &mut deps)),
+                ("article", super::article(&chrome, article.clone())),
+            ];
+            page(
+                &chrome,
+                Meta::new(Some("x".into()), "/tin/x-3.html"),
+                vec![("a".into(), "/b".into())],
+                Some(2),
+                own,
+            )
+        };
+        for (name, template) in [
+            ("article.html", "article.html"),
+            ("error.html", "error.html"),
+        ] {
+            let n = 3000;
+            let started = std::time::Instant::now();
+            let mut bytes = 0;
+            for _ in 0..n {
+                bytes += theme.render(template, ctx()).expect("render").len();
+            }
+            let per = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+            println!("{name}: {per:.1} µs per render, {} bytes", bytes / n);
+        }
+    }
+}
