@@ -121,28 +121,58 @@ pub struct Template {
 }
 
 impl Template {
-    /// Splits rendered HTML at its live-value markers; unknown names are dropped.
-    pub fn parse(html: &str) -> Self {
-        let mut parts = Vec::new();
-        let mut slots = Vec::new();
+    /// Splits rendered HTML at its live-value markers; unknown names and stray marker starts are
+    /// dropped. The parts share the rendered buffer: nothing is copied.
+    pub fn parse(html: String) -> Self {
+        let mut cuts: Vec<(std::ops::Range<usize>, Slot)> = Vec::new();
+        let mut from = 0;
+        while let Some(offset) = html[from..].find(LIVE_START) {
+            let start = from + offset;
+            let name_start = start + LIVE_START.len_utf8();
+            let slot = html[name_start..].find(LIVE_END).and_then(|length| {
+                let name_end = name_start + length;
+                Some((Slot::parse(&html[name_start..name_end])?, name_end))
+            });
+            let Some((slot, name_end)) = slot else {
+                // Rare (a theme's typo): rebuild without the bad markers, then split that.
+                return Self::parse(Self::without_bad_markers(&html));
+            };
+            from = name_end + LIVE_END.len_utf8();
+            cuts.push((start..from, slot));
+        }
+        let bytes = Bytes::from(html);
+        let mut parts = Vec::with_capacity(cuts.len() + 1);
+        let mut part_start = 0;
+        for (marker, _) in &cuts {
+            parts.push(bytes.slice(part_start..marker.start));
+            part_start = marker.end;
+        }
+        parts.push(bytes.slice(part_start..));
+        Self {
+            parts,
+            slots: cuts.into_iter().map(|(_, slot)| slot).collect(),
+        }
+    }
+
+    /// The HTML with only well-formed markers of known live values left in.
+    fn without_bad_markers(html: &str) -> String {
+        let mut out = String::with_capacity(html.len());
         let mut rest = html;
-        let mut current = String::new();
         while let Some(start) = rest.find(LIVE_START) {
-            current.push_str(&rest[..start]);
+            out.push_str(&rest[..start]);
             let after = &rest[start + LIVE_START.len_utf8()..];
             let Some(end) = after.find(LIVE_END) else {
                 rest = after;
                 continue;
             };
-            if let Some(slot) = Slot::parse(&after[..end]) {
-                parts.push(Bytes::from(std::mem::take(&mut current)));
-                slots.push(slot);
+            let marker = &rest[start..start + LIVE_START.len_utf8() + end + LIVE_END.len_utf8()];
+            if Slot::parse(&after[..end]).is_some() {
+                out.push_str(marker);
             }
             rest = &after[end + LIVE_END.len_utf8()..];
         }
-        current.push_str(rest);
-        parts.push(Bytes::from(current));
-        Self { parts, slots }
+        out.push_str(rest);
+        out
     }
 
     pub fn slots(&self) -> &[Slot] {
@@ -261,9 +291,9 @@ pub struct CachedPage {
 }
 
 impl CachedPage {
-    pub fn new(html: &str, deps: Vec<Dep>, article: Option<i64>) -> Self {
+    pub fn new(html: impl Into<String>, deps: Vec<Dep>, article: Option<i64>) -> Self {
         Self {
-            template: Template::parse(html),
+            template: Template::parse(html.into()),
             gzip: OnceLock::new(),
             deps,
             article,
@@ -451,12 +481,19 @@ mod tests {
             marker("nope"),
             marker("total")
         );
-        let t = Template::parse(&html);
+        let t = Template::parse(html.clone());
         assert_eq!(t.slots(), &[Slot::Views, Slot::Total]);
         assert_eq!(
             t.fill(vec!["1".into(), "2".into()]).concat(),
             Bytes::from("<p>a1bc2</p>")
         );
+        // A marker start with no end is dropped too; a page without markers is one part.
+        let stray = Template::parse(format!("x{}y{LIVE_START}z", marker("today")));
+        assert_eq!(stray.slots(), &[Slot::Today]);
+        assert_eq!(stray.fill(vec!["3".into()]).concat(), Bytes::from("x3yz"));
+        let plain = Template::parse("<p>plain</p>".into());
+        assert!(plain.slots().is_empty());
+        assert_eq!(plain.fill(vec![]).concat(), Bytes::from("<p>plain</p>"));
     }
 
     #[test]

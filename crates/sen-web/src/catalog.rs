@@ -9,9 +9,12 @@ use std::{
     sync::Arc,
 };
 
+use minijinja::Value;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
-use sen_core::{Change, ListedArticle};
+use sen_core::{Change, ListedArticle, format};
 use sen_store::{Listing, Store, StoreError};
+
+use crate::context::article_path;
 use time::OffsetDateTime;
 
 /// Rows read per query when the whole catalogue loads: bounds the memory a load needs on top of the index.
@@ -21,10 +24,54 @@ const RELOAD_ALL_ABOVE: usize = 500;
 
 /// Newest first, then the higher id first: the order of every list.
 type Key = (Reverse<OffsetDateTime>, Reverse<i64>);
-type Shelf = BTreeMap<Key, Arc<ListedArticle>>;
+type Shelf = BTreeMap<Key, Arc<Entry>>;
 
 fn key(a: &ListedArticle) -> Key {
     (Reverse(a.summary.published_at), Reverse(a.summary.id))
+}
+
+/// An article in the catalogue: its list fields, and what a card shows of them made once, so a list
+/// on a page costs reference counts instead of formatting.
+#[derive(Debug)]
+pub struct Entry {
+    pub article: ListedArticle,
+    pub card: CardValues,
+}
+
+#[derive(Debug)]
+pub struct CardValues {
+    pub url: Value,
+    pub title: Value,
+    pub summary: Value,
+    pub cover_url: Value,
+    pub cover_caption: Value,
+    pub date: Value,
+    pub datetime: Value,
+    pub iso: Value,
+}
+
+impl Entry {
+    pub fn new(article: ListedArticle) -> Self {
+        let a = &article.summary;
+        let card = CardValues {
+            url: Value::from(article_path(&a.slug, a.id)),
+            title: Value::from(a.title.as_str()),
+            summary: Value::from(a.summary.as_str()),
+            cover_url: Value::from(a.cover_url.as_str()),
+            cover_caption: Value::from(a.cover_caption.as_str()),
+            date: Value::from(format::date(a.published_at)),
+            datetime: Value::from(format::time_date(a.published_at)),
+            iso: Value::from(format::rfc3339(a.published_at)),
+        };
+        Self { article, card }
+    }
+}
+
+impl std::ops::Deref for Entry {
+    type Target = ListedArticle;
+    fn deref(&self) -> &ListedArticle {
+        &self.article
+    }
 }
 
 /// Which published articles a list shows.
@@ -40,7 +87,7 @@ pub struct ListFilter {
 /// The articles, shelved by the ways lists pick them.
 #[derive(Default)]
 pub struct Index {
-    by_id: HashMap<i64, Arc<ListedArticle>>,
+    by_id: HashMap<i64, Arc<Entry>>,
     newest: Shelf,
     featured: Shelf,
     by_category: HashMap<i64, Shelf>,
@@ -50,7 +97,7 @@ pub struct Index {
 impl Index {
     fn insert(&mut self, article: ListedArticle) {
         self.remove(article.summary.id);
-        let article = Arc::new(article);
+        let article = Arc::new(Entry::new(article));
         let k = key(&article);
         self.newest.insert(k, article.clone());
         if article.featured {
@@ -90,7 +137,7 @@ impl Index {
         }
     }
 
-    pub fn get(&self, id: i64) -> Option<&Arc<ListedArticle>> {
+    pub fn get(&self, id: i64) -> Option<&Arc<Entry>> {
         self.by_id.get(&id)
     }
 
@@ -107,7 +154,7 @@ impl Index {
         &'a self,
         filter: &ListFilter,
         now: OffsetDateTime,
-    ) -> impl Iterator<Item = &'a Arc<ListedArticle>> + use<'a> {
+    ) -> impl Iterator<Item = &'a Arc<Entry>> + use<'a> {
         let empty = || Merged::new(Vec::new());
         // The smallest shelf that holds every match; the other conditions are checked one by one.
         let shelves: Merged<'a> = if let Some(tag) = filter.tag {
@@ -148,7 +195,7 @@ impl Index {
         now: OffsetDateTime,
         offset: usize,
         limit: usize,
-    ) -> Vec<Arc<ListedArticle>> {
+    ) -> Vec<Arc<Entry>> {
         self.matching(filter, now)
             .skip(offset)
             .take(limit)
@@ -169,8 +216,8 @@ impl Index {
         tags: &[i64],
         now: OffsetDateTime,
         limit: usize,
-    ) -> Vec<Arc<ListedArticle>> {
-        let mut shared: HashMap<i64, (usize, &Arc<ListedArticle>)> = HashMap::new();
+    ) -> Vec<Arc<Entry>> {
+        let mut shared: HashMap<i64, (usize, &Arc<Entry>)> = HashMap::new();
         for tag in tags.iter().collect::<BTreeSet<_>>() {
             let filter = ListFilter {
                 tag: Some(*tag),
@@ -181,7 +228,7 @@ impl Index {
                 shared.entry(a.summary.id).or_insert((0, a)).0 += 1;
             }
         }
-        let mut list: Vec<(usize, &Arc<ListedArticle>)> = shared.into_values().collect();
+        let mut list: Vec<(usize, &Arc<Entry>)> = shared.into_values().collect();
         list.sort_by_key(|(n, a)| (Reverse(*n), key(a)));
         list.into_iter()
             .take(limit)
@@ -192,9 +239,9 @@ impl Index {
 
 /// Several shelves read as one, newest first (a k-way merge).
 struct Merged<'a> {
-    iters: Vec<std::collections::btree_map::Values<'a, Key, Arc<ListedArticle>>>,
+    iters: Vec<std::collections::btree_map::Values<'a, Key, Arc<Entry>>>,
     heads: BinaryHeap<Reverse<(Key, usize)>>,
-    current: Vec<Option<&'a Arc<ListedArticle>>>,
+    current: Vec<Option<&'a Arc<Entry>>>,
 }
 
 impl<'a> Merged<'a> {
@@ -220,7 +267,7 @@ impl<'a> Merged<'a> {
 }
 
 impl<'a> Iterator for Merged<'a> {
-    type Item = &'a Arc<ListedArticle>;
+    type Item = &'a Arc<Entry>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let Reverse((_, i)) = self.heads.pop()?;
@@ -358,7 +405,7 @@ mod tests {
         OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)
     }
 
-    fn ids(list: &[Arc<ListedArticle>]) -> Vec<i64> {
+    fn ids(list: &[Arc<Entry>]) -> Vec<i64> {
         list.iter().map(|a| a.summary.id).collect()
     }
 

@@ -94,7 +94,7 @@ where
     }
     let generation = app.cache.generation();
     let (html, deps, article) = render().await?;
-    let page = Arc::new(CachedPage::new(&html, deps, article));
+    let page = Arc::new(CachedPage::new(html, deps, article));
     app.cache.insert(key, page.clone(), generation);
     Ok((page, false))
 }
@@ -539,7 +539,7 @@ pub async fn error_page(app: &App, status: StatusCode, detail: &str) -> Response
         )
     });
     // Error pages have no live values worth a cache entry; markers are simply filled in.
-    let page = CachedPage::new(&html, vec![], None);
+    let page = CachedPage::new(html, vec![], None);
     let mut response = serve(app, &page, &HeaderMap::new(), false);
     *response.status_mut() = status;
     response.headers_mut().remove("x-cache");

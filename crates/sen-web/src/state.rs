@@ -11,13 +11,13 @@ use std::{
 use axum::{Router, middleware::from_fn_with_state, routing::get};
 use ipnet::IpNet;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
-use sen_core::{Category, Change, ListedArticle, Page, Site, format};
+use sen_core::{Category, Change, Page, Site, format};
 use sen_store::Store;
 
 use crate::{
     api,
     cache::{PageCache, Slot},
-    catalog::{Catalog, Index},
+    catalog::{Catalog, Entry, Index},
     context::{self, ChromeValues},
     live::{ViewCounters, Visitors, daily_salt},
     metrics::Metrics,
@@ -130,7 +130,7 @@ impl Chrome {
 }
 
 /// A shared list of catalogue entries.
-pub type ArticleList = Arc<Vec<Arc<ListedArticle>>>;
+pub type ArticleList = Arc<Vec<Arc<Entry>>>;
 
 /// Visit figures booked in the store, refreshed every tick; pending visits are added when shown.
 #[derive(Default)]
@@ -298,7 +298,7 @@ impl App {
         }
         let since = format::day_key(time::OffsetDateTime::now_utc() - time::Duration::days(6));
         let ranked = self.store.most_read(&since, 6).await?;
-        let list: Vec<Arc<ListedArticle>> = {
+        let list: Vec<Arc<Entry>> = {
             let lists = self.lists().await?;
             ranked
                 .iter()
