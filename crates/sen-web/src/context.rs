@@ -38,25 +38,39 @@ pub fn parse_article_file(file: &str) -> Option<(&str, i64)> {
 }
 
 /// A small record for templates: named values, looked up by a short scan instead of a map of values.
+/// Templates also look up every global (`t`, `live`, `lang`) here first, so a mask of the key lengths
+/// turns most misses away before any comparison.
 #[derive(Debug)]
-struct Fields(Vec<(&'static str, Value)>);
+struct Fields {
+    pairs: Vec<(&'static str, Value)>,
+    lengths: u64,
+}
+
+fn length_bit(key: &str) -> u64 {
+    1 << key.len().min(63)
+}
 
 impl Object for Fields {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
-        self.0
+        if self.lengths & length_bit(key) == 0 {
+            return None;
+        }
+        self.pairs
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone())
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.0.iter().map(|(k, _)| Value::from(*k)).collect())
+        Enumerator::Values(self.pairs.iter().map(|(k, _)| Value::from(*k)).collect())
     }
 }
 
 fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
-    Value::from_object(Fields(pairs.into_iter().collect()))
+    let pairs: Vec<(&'static str, Value)> = pairs.into_iter().collect();
+    let lengths = pairs.iter().fold(0, |mask, (k, _)| mask | length_bit(k));
+    Value::from_object(Fields { pairs, lengths })
 }
 
 fn category_link(chrome: &Chrome, id: i64) -> Value {
