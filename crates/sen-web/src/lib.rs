@@ -4,7 +4,7 @@
 mod api;
 pub mod cache;
 pub mod catalog;
-mod context;
+pub mod context;
 mod error;
 pub mod live;
 mod metrics;
@@ -14,5 +14,5 @@ mod state;
 mod tasks;
 pub mod theme;
 
-pub use state::{App, WebConfig};
+pub use state::{App, Chrome, WebConfig};
 pub use tasks::Tasks;
