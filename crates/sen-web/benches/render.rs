@@ -3,6 +3,7 @@
 //! The HTTP benchmark (`bench/run.sh`) measures the whole miss; this isolates the template engine's part.
 //!
 //!     cargo bench -p sen-web --bench render
+//!     SEN_BENCH_THEME=path/to/theme cargo bench -p sen-web --bench render   # a theme on disk
 
 use std::{sync::Arc, time::Instant};
 
@@ -15,7 +16,8 @@ use sen_web::{
 };
 
 fn main() {
-    let theme = Theme::load(None, "vi").expect("the embedded theme loads");
+    let dir = std::env::var_os("SEN_BENCH_THEME").map(std::path::PathBuf::from);
+    let theme = Theme::load(dir, "vi").expect("the theme loads");
     let site = Site {
         name: "Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh Hà Lam".into(),
         governing_body: "Tỉnh ủy Hà Lam".into(),
