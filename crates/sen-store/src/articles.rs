@@ -173,15 +173,16 @@ impl From<SummaryRow> for ArticleSummary {
 #[derive(Debug, Clone, Copy)]
 pub enum Listing<'a> {
     Ids(&'a [i64]),
-    /// Up to `limit` articles with ids above `id`, in id order.
-    After {
-        id: i64,
-        limit: i64,
+    /// Those with `after < id <= through`: a walk over the primary key, in batches.
+    Range {
+        after: i64,
+        through: i64,
     },
 }
 
 #[derive(sqlx::FromRow)]
 struct ListedRow {
+    status: String,
     featured: bool,
     #[sqlx(flatten)]
     summary: SummaryRow,
@@ -340,26 +341,32 @@ impl Store {
         Ok(row.map(|(id, name, slug)| Tag { id, name, slug }))
     }
 
-    /// Published articles as lists need them, scheduled ones included: those of some ids, or the next
-    /// batch in id order (so a node loads all of them without holding every row at once).
+    /// Published articles as lists need them, scheduled ones included: those of some ids, or of a
+    /// range of ids (so a node loads all of them without holding every row at once). The status is
+    /// checked here rather than in SQL: with it in the WHERE clause SQLite walks the status index and
+    /// sorts, instead of reading the primary key's range.
     pub async fn listed_articles(&self, which: Listing<'_>) -> Result<Vec<ListedArticle>> {
         if matches!(which, Listing::Ids(ids) if ids.is_empty()) {
             return Ok(Vec::new());
         }
         let (rows, links): (Vec<ListedRow>, Vec<(i64, i64)>) = on_db!(self, read p => {
             let mut qb = sqlx::QueryBuilder::new(concat!(
-                "SELECT a.featured, ", summary_columns!(), " FROM articles a WHERE a.status = 'published'"
+                "SELECT a.status, a.featured, ", summary_columns!(), " FROM articles a WHERE 1 = 1"
             ));
             match which {
                 Listing::Ids(ids) => push_ids!(qb, "a.id", Some(ids)),
-                Listing::After { id, limit } => {
+                Listing::Range { after, through } => {
                     qb.push(" AND a.id > ");
-                    qb.push_bind(id);
-                    qb.push(" ORDER BY a.id LIMIT ");
-                    qb.push_bind(limit);
+                    qb.push_bind(after);
+                    qb.push(" AND a.id <= ");
+                    qb.push_bind(through);
                 }
             }
             let rows: Vec<ListedRow> = qb.build_query_as().fetch_all(p).await?;
+            let rows: Vec<ListedRow> = rows
+                .into_iter()
+                .filter(|r| r.status == ArticleStatus::Published.as_str())
+                .collect();
             let found: Vec<i64> = rows.iter().map(|r| r.summary.id).collect();
             let links = if found.is_empty() {
                 Vec::new()
@@ -383,6 +390,14 @@ impl Store {
                 summary: r.summary.into(),
             })
             .collect())
+    }
+
+    /// The highest article id, or 0 without articles: where a walk over all of them ends.
+    pub async fn last_article_id(&self) -> Result<i64> {
+        let (id,): (Option<i64>,) = on_db!(self, read p => {
+            sqlx::query_as("SELECT MAX(id) FROM articles").fetch_one(p).await
+        })?;
+        Ok(id.unwrap_or(0))
     }
 
     /// The most viewed published articles over the days from `since_day` (a `YYYY-MM-DD` key) on.

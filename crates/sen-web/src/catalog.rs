@@ -17,7 +17,7 @@ use sen_store::{Listing, Store, StoreError};
 use crate::context::article_path;
 use time::OffsetDateTime;
 
-/// Rows read per query when the whole catalogue loads: bounds the memory a load needs on top of the index.
+/// Ids read per query when the whole catalogue loads: bounds the memory a load needs on top of the index.
 const LOAD_BATCH: i64 = 2_000;
 /// Past this many changed articles one full load is cheaper than a query naming them all.
 const RELOAD_ALL_ABOVE: usize = 500;
@@ -346,19 +346,17 @@ impl Catalog {
     async fn reload(&self, store: &Store, todo: &Stale) -> Result<(), StoreError> {
         if todo.everything || todo.ids.len() > RELOAD_ALL_ABOVE {
             let mut index = Index::default();
+            let last = store.last_article_id().await?;
             let mut after = 0;
-            loop {
-                let batch = store
-                    .listed_articles(Listing::After {
-                        id: after,
-                        limit: LOAD_BATCH,
-                    })
-                    .await?;
-                let Some(last) = batch.last() else { break };
-                after = last.summary.id;
-                for article in batch {
+            while after < last {
+                let through = after.saturating_add(LOAD_BATCH);
+                for article in store
+                    .listed_articles(Listing::Range { after, through })
+                    .await?
+                {
                     index.insert(article);
                 }
+                after = through;
             }
             *self.index.write() = index;
         } else if !todo.ids.is_empty() {

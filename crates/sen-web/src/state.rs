@@ -209,7 +209,13 @@ impl App {
             }
         });
         app.refresh_figures().await;
-        drop(app.lists().await?);
+        let loading = Instant::now();
+        let listed = app.lists().await?.len();
+        tracing::info!(
+            articles = listed,
+            millis = loading.elapsed().as_millis() as u64,
+            "catalogue of published articles loaded"
+        );
         Ok(app)
     }
 
