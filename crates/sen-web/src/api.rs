@@ -9,13 +9,13 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use sen_core::{ArticleSummary, format};
+use sen_core::{ArticleSummary, ListedArticle, format};
 use serde_json::{Value, json};
 
 use crate::{
     cache::Slot,
-    catalog::ListFilter,
-    context::{article_path, category_path, tag_path},
+    catalog::{Entry, ListFilter},
+    context::{category_path, tag_path},
     error::ApiError,
     middleware::ClientAddr,
     state::{App, Chrome},
@@ -39,14 +39,15 @@ fn category_json(chrome: &Chrome, id: i64) -> Value {
     }
 }
 
-fn item(app: &App, chrome: &Chrome, a: &ArticleSummary, stored_views: i64) -> Value {
+fn item(app: &App, chrome: &Chrome, a: &Entry, stored_views: i64) -> Value {
+    let text = |v: &minijinja::Value| v.as_str().unwrap_or_default().to_string();
     json!({
         "id": a.id,
-        "title": a.title,
-        "url": format!("{}{}", app.config.base_url, article_path(&a.slug, a.id)),
-        "summary": a.summary,
+        "title": text(&a.card.title),
+        "url": format!("{}{}", app.config.base_url, text(&a.card.url)),
+        "summary": text(&a.card.summary),
         "category": category_json(chrome, a.category_id),
-        "published_at": format::rfc3339(a.published_at),
+        "published_at": text(&a.card.iso),
         "views": app.views.current(a.id, stored_views),
     })
 }
@@ -105,13 +106,13 @@ async fn articles(
         (total, lists.list(&filter, now, offset, per_page as usize))
     };
     // The catalogue keeps no counts: the stored totals are read for this page.
-    let ids: Vec<i64> = list.iter().map(|a| a.summary.id).collect();
+    let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
     let stored: HashMap<i64, i64> = app.store.article_views(&ids).await?.into_iter().collect();
     let items: Vec<Value> = list
         .iter()
         .map(|a| {
-            let views = stored.get(&a.summary.id).copied().unwrap_or(0);
-            item(&app, &chrome, &a.summary, views)
+            let views = stored.get(&a.id).copied().unwrap_or(0);
+            item(&app, &chrome, a, views)
         })
         .collect();
     Ok(Json(
@@ -129,8 +130,13 @@ async fn article(State(app): State<App>, Path(id): Path<String>) -> Result<Json<
         .await?
         .ok_or_else(ApiError::not_found)?;
     let chrome = app.chrome().await?;
-    let summary = ArticleSummary::from(&a);
-    let mut v = item(&app, &chrome, &summary, a.views);
+    // Shaped like a list item, then the rest of the article added.
+    let listed = Entry::new(ListedArticle {
+        summary: ArticleSummary::from(&a),
+        featured: a.featured,
+        tag_ids: Vec::new(),
+    });
+    let mut v = item(&app, &chrome, &listed, a.views);
     let base = &app.config.base_url;
     if let Some(obj) = v.as_object_mut() {
         obj.insert("body".into(), json!(a.body));

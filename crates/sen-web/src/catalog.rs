@@ -26,20 +26,25 @@ const RELOAD_ALL_ABOVE: usize = 500;
 type Key = (Reverse<OffsetDateTime>, Reverse<i64>);
 type Shelf = BTreeMap<Key, Arc<Entry>>;
 
-fn key(a: &ListedArticle) -> Key {
-    (Reverse(a.summary.published_at), Reverse(a.summary.id))
+fn key(a: &Entry) -> Key {
+    (Reverse(a.published_at), Reverse(a.id))
 }
 
-/// An article in the catalogue: its list fields, and what a card shows of them made once, so a list
-/// on a page costs reference counts instead of formatting.
+/// An article in the catalogue: what lists select by, and what a card shows made once into template
+/// values, so a list on a page costs reference counts instead of formatting. The text lives only here.
 #[derive(Debug)]
 pub struct Entry {
-    pub article: ListedArticle,
+    pub id: i64,
+    pub category_id: i64,
+    pub published_at: OffsetDateTime,
+    pub featured: bool,
+    pub tag_ids: Vec<i64>,
     pub card: CardValues,
 }
 
 #[derive(Debug)]
 pub struct CardValues {
+    /// The article's path, `/tin/{slug}-{id}.html`.
     pub url: Value,
     pub title: Value,
     pub summary: Value,
@@ -47,30 +52,31 @@ pub struct CardValues {
     pub cover_caption: Value,
     pub date: Value,
     pub datetime: Value,
+    /// RFC 3339, as the API gives times.
     pub iso: Value,
 }
 
 impl Entry {
     pub fn new(article: ListedArticle) -> Self {
-        let a = &article.summary;
+        let a = article.summary;
         let card = CardValues {
             url: Value::from(article_path(&a.slug, a.id)),
-            title: Value::from(a.title.as_str()),
-            summary: Value::from(a.summary.as_str()),
-            cover_url: Value::from(a.cover_url.as_str()),
-            cover_caption: Value::from(a.cover_caption.as_str()),
+            title: Value::from(a.title),
+            summary: Value::from(a.summary),
+            cover_url: Value::from(a.cover_url),
+            cover_caption: Value::from(a.cover_caption),
             date: Value::from(format::date(a.published_at)),
             datetime: Value::from(format::time_date(a.published_at)),
             iso: Value::from(format::rfc3339(a.published_at)),
         };
-        Self { article, card }
-    }
-}
-
-impl std::ops::Deref for Entry {
-    type Target = ListedArticle;
-    fn deref(&self) -> &ListedArticle {
-        &self.article
+        Self {
+            id: a.id,
+            category_id: a.category_id,
+            published_at: a.published_at,
+            featured: article.featured,
+            tag_ids: article.tag_ids,
+            card,
+        }
     }
 }
 
@@ -104,7 +110,7 @@ impl Index {
             self.featured.insert(k, article.clone());
         }
         self.by_category
-            .entry(article.summary.category_id)
+            .entry(article.category_id)
             .or_default()
             .insert(k, article.clone());
         for tag in &article.tag_ids {
@@ -113,7 +119,7 @@ impl Index {
                 .or_default()
                 .insert(k, article.clone());
         }
-        self.by_id.insert(article.summary.id, article);
+        self.by_id.insert(article.id, article);
     }
 
     fn remove(&mut self, id: i64) {
@@ -131,7 +137,7 @@ impl Index {
                 }
             }
         };
-        drop_from(&mut self.by_category, old.summary.category_id);
+        drop_from(&mut self.by_category, old.category_id);
         for tag in &old.tag_ids {
             drop_from(&mut self.by_tag, *tag);
         }
@@ -179,10 +185,9 @@ impl Index {
         let categories: HashSet<i64> = filter.categories.iter().copied().collect();
         let (exclude, featured, tag) = (filter.exclude, filter.featured, filter.tag);
         shelves.filter(move |a| {
-            let s = &a.summary;
-            s.published_at <= now
-                && exclude != Some(s.id)
-                && (categories.is_empty() || categories.contains(&s.category_id))
+            a.published_at <= now
+                && exclude != Some(a.id)
+                && (categories.is_empty() || categories.contains(&a.category_id))
                 && featured.is_none_or(|f| a.featured == f)
                 && tag.is_none_or(|t| a.tag_ids.contains(&t))
         })
@@ -225,7 +230,7 @@ impl Index {
                 ..Default::default()
             };
             for a in self.matching(&filter, now).take(limit * 4) {
-                shared.entry(a.summary.id).or_insert((0, a)).0 += 1;
+                shared.entry(a.id).or_insert((0, a)).0 += 1;
             }
         }
         let mut list: Vec<(usize, &Arc<Entry>)> = shared.into_values().collect();
@@ -404,7 +409,7 @@ mod tests {
     }
 
     fn ids(list: &[Arc<Entry>]) -> Vec<i64> {
-        list.iter().map(|a| a.summary.id).collect()
+        list.iter().map(|a| a.id).collect()
     }
 
     fn index() -> Index {
@@ -428,7 +433,7 @@ mod tests {
         assert_eq!(index.count(&all, now()), 7);
         // An hour later the scheduled one leads.
         let later = now() + Duration::hours(2);
-        assert_eq!(index.list(&all, later, 0, 1)[0].summary.id, 8);
+        assert_eq!(index.list(&all, later, 0, 1)[0].id, 8);
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl Object for Card {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let card = &self.article.card;
         Some(match key.as_str()? {
-            "id" => Value::from(self.article.summary.id),
+            "id" => Value::from(self.article.id),
             "title" => card.title.clone(),
             "url" => card.url.clone(),
             "summary" => card.summary.clone(),
@@ -123,7 +123,7 @@ impl Object for Card {
             "date" => card.date.clone(),
             "datetime" => card.datetime.clone(),
             "iso" => card.iso.clone(),
-            "category" => category_link(&self.chrome, self.article.summary.category_id),
+            "category" => category_link(&self.chrome, self.article.category_id),
             _ => return None,
         })
     }
@@ -135,7 +135,7 @@ impl Object for Card {
 
 /// Cards for a list, and the dependencies of a page that shows them.
 pub fn cards(chrome: &Arc<Chrome>, list: &[Arc<Entry>], deps: &mut Vec<Dep>) -> Value {
-    deps.extend(list.iter().map(|a| Dep::Article(a.summary.id)));
+    deps.extend(list.iter().map(|a| Dep::Article(a.id)));
     Value::from(
         list.iter()
             .map(|a| {
