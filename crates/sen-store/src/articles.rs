@@ -312,12 +312,25 @@ impl Store {
     /// Any article by id, whatever its status.
     pub async fn article(&self, id: i64) -> Result<Option<Article>> {
         let row: Option<ArticleRow> = match &self.backend {
-            Pools::Sqlite { inline, .. } => inline.read(|c| {
-                use rusqlite::OptionalExtension;
-                c.prepare_cached(ARTICLE_SQLITE)?
-                    .query_row([id], ArticleRow::from_sqlite)
-                    .optional()
-            })?,
+            Pools::Sqlite { inline, read, .. } => {
+                let inline_read = inline.read(|c| {
+                    use rusqlite::OptionalExtension;
+                    c.prepare_cached(ARTICLE_SQLITE)?
+                        .query_row([id], ArticleRow::from_sqlite)
+                        .optional()
+                });
+                match inline_read {
+                    // The database is locked for longer than an inline read may block a thread:
+                    // wait for it the asynchronous way.
+                    Err(err) if err.is_busy() => {
+                        sqlx::query_as(ARTICLE_SQLITE)
+                            .bind(id)
+                            .fetch_optional(read)
+                            .await?
+                    }
+                    other => other?,
+                }
+            }
             Pools::Postgres(pool) => {
                 sqlx::query_as(ARTICLE_POSTGRES)
                     .bind(id)

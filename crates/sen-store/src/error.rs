@@ -21,6 +21,15 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database was locked: the inline reader gave up quickly rather than block its thread.
+    pub(crate) fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            Self::Inline(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+
     /// Maps a unique-constraint violation to a conflict on `what`, leaving other errors as they are.
     pub(crate) fn unique(err: sqlx::Error, what: &'static str) -> Self {
         match &err {
