@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Load benchmark of sen against nginx serving the same article page as a static file, in one run.
 #
-#   bench/run.sh            # 10,000 articles, 10 s per target
-#   ARTICLES=2000 DURATION=5 bench/run.sh
+#   bench/run.sh            # 10,000 articles; per target 3 rounds of nginx 5 s then sen 5 s
+#   ARTICLES=2000 DURATION=3 ROUNDS=1 bench/run.sh
 #
 # Each server runs on core 0 and wrk on core 1, on loopback, with the same load (wrk, CONNECTIONS
 # connections, DURATION seconds, a browser User-Agent, no cookies) and both servers writing one access
 # log line per request to a file, buffered in 64 KiB blocks flushed at least every second. Every request sen answers is counted and booked as in production;
-# the script checks the article's count against what wrk reports. nginx is measured again right before
-# each sen target, and each ratio is to that neighbouring run.
+# the script checks the article's count against what wrk reports. The machine's speed drifts, so each
+# sen target is measured in ROUNDS rounds of (nginx, then sen): a target's figure is the median of its
+# rounds' ratios, each to the nginx run seconds before it.
 # Needs: nginx and wrk (Debian packages; installed when missing), taskset, curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ARTICLES="${ARTICLES:-10000}"
-DURATION="${DURATION:-10}"
+DURATION="${DURATION:-5}"
+ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-32}"
 SEN_PORT="${SEN_PORT:-18080}"
 NGINX_PORT="${NGINX_PORT:-18081}"
@@ -136,40 +138,47 @@ NGINX_PID=$!
 wait_200 "http://127.0.0.1:$NGINX_PORT/article.html" >/dev/null
 
 echo "== load: $CONNECTIONS connections, ${DURATION}s each, wrk on core 1, servers on core 0"
-# nginx stays up (idle while sen runs) and is measured again right before each sen target: the
-# machine's speed drifts, and each ratio compares two runs made seconds apart.
-nginx_ref() { # name → req/s of nginx now
-  local rps
-  rps=$(run_wrk "nginx-$1" "http://127.0.0.1:$NGINX_PORT/article.html")
-  echo "   nginx static copy:        $rps req/s" >&2
-  echo "$rps"
+median() { # digits numbers… → their median
+  python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[2:])):.{sys.argv[1]}f}')" "$@"
+}
+
+# nginx stays up (idle while sen runs). compare name url → sets RPS (median sen req/s), REF (median
+# nginx req/s), RATIO (median of the rounds' ratios) and REQUESTS (requests sen answered, all rounds).
+compare() {
+  local name="$1" url="$2" round sen ref ratios="" refs="" rates=""
+  REQUESTS=0
+  for round in $(seq 1 "$ROUNDS"); do
+    ref=$(run_wrk "nginx-$name-$round" "http://127.0.0.1:$NGINX_PORT/article.html")
+    sen=$(run_wrk "$name-$round" "$url")
+    REQUESTS=$((REQUESTS + $(wrk_requests "$name-$round")))
+    echo "   round $round: nginx $ref req/s, sen $name $sen req/s"
+    ratios="$ratios $(python3 -c "print($sen/$ref)")"; refs="$refs $ref"; rates="$rates $sen"
+  done
+  RATIO=$(median 2 $ratios); REF=$(median 0 $refs); RPS=$(median 0 $rates)
 }
 
 views() { curl -s "http://127.0.0.1:$SEN_PORT/api/v1/articles/$ARTICLE_ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["views"])'; }
 BEFORE=$(views)
 curl -s -o /dev/null -A "$UA" "http://127.0.0.1:$SEN_PORT$ARTICLE_PATH"   # fills the cache
-NGINX_CACHED=$(nginx_ref cached)
-CACHED_RPS=$(run_wrk cached "http://127.0.0.1:$SEN_PORT$ARTICLE_PATH")
-echo "   sen cached article:       $CACHED_RPS req/s"
-NGINX_HOME=$(nginx_ref home)
-HOME_RPS=$(run_wrk home "http://127.0.0.1:$SEN_PORT/")
-echo "   sen home page:            $HOME_RPS req/s"
+compare cached "http://127.0.0.1:$SEN_PORT$ARTICLE_PATH"
+CACHED_RPS=$RPS; CACHED_RATIO=$RATIO; NGINX_CACHED=$REF; CACHED_REQUESTS=$REQUESTS
 AFTER=$(views)
+compare home "http://127.0.0.1:$SEN_PORT/"
+HOME_RPS=$RPS; HOME_RATIO=$RATIO; NGINX_HOME=$REF
 RSS_CACHED=$(rss_peak_mb "$SEN_PID")
 COUNTED=$((AFTER - BEFORE - 1))
-echo "   views counted during the cached run: $COUNTED (wrk completed $(wrk_requests cached))"
+echo "   views counted during the cached runs: $COUNTED (wrk completed $CACHED_REQUESTS)"
 stop_sen
 
 echo "== sen with the page cache off"
 start_sen --cache-mb 0
 wait_200 "http://127.0.0.1:$SEN_PORT/" >/dev/null
 BEFORE=$(views)
-NGINX_UNCACHED=$(nginx_ref uncached)
-UNCACHED_RPS=$(run_wrk uncached "http://127.0.0.1:$SEN_PORT$ARTICLE_PATH")
-echo "   sen uncached article:     $UNCACHED_RPS req/s"
+compare uncached "http://127.0.0.1:$SEN_PORT$ARTICLE_PATH"
+UNCACHED_RPS=$RPS; UNCACHED_RATIO=$RATIO; NGINX_UNCACHED=$REF
 AFTER=$(views)
 RSS_UNCACHED=$(rss_peak_mb "$SEN_PID")
-echo "   views counted during the uncached run: $((AFTER - BEFORE)) (wrk completed $(wrk_requests uncached))"
+echo "   views counted during the uncached runs: $((AFTER - BEFORE)) (wrk completed $REQUESTS)"
 stop_sen
 
 # After SIGTERM the counts are booked: the restarted node shows the same total.
@@ -179,15 +188,15 @@ BOOKED=$(views)
 stop_sen
 echo "   after restart the article shows $BOOKED views (before restart: $AFTER)"
 
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 RSS_PEAK=$(python3 -c "print(max($RSS_CACHED, $RSS_UNCACHED))")
 cat <<REPORT | tee "$OUT/summary.txt"
 
 sen benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $ARTICLES articles, page $PAGE_BYTES bytes
-target                     req/s      × nginx
-sen cached article         $CACHED_RPS    $(ratio "$CACHED_RPS" "$NGINX_CACHED")   (target ≥ 0.80; nginx just before: $NGINX_CACHED)
-sen uncached article       $UNCACHED_RPS    $(ratio "$UNCACHED_RPS" "$NGINX_UNCACHED")   (target ≥ 0.15, aim 0.25; nginx just before: $NGINX_UNCACHED)
-sen home page (cached)     $HOME_RPS    $(ratio "$HOME_RPS" "$NGINX_HOME")   (a larger page, against nginx's article: $NGINX_HOME)
+medians of $ROUNDS rounds of ${DURATION} s; × nginx is the median of each round's ratio to nginx run just before
+target                     req/s     nginx req/s   × nginx
+sen cached article         $CACHED_RPS     $NGINX_CACHED         $CACHED_RATIO   (target ≥ 0.80)
+sen uncached article       $UNCACHED_RPS      $NGINX_UNCACHED         $UNCACHED_RATIO   (target ≥ 0.15, aim 0.25)
+sen home page (cached)     $HOME_RPS     $NGINX_HOME         $HOME_RATIO   (a larger page than nginx's article)
 peak RSS of sen            ${RSS_PEAK} MB   (target ≤ 100)
 first 200 after start      ${FIRST_200} s   (target ≤ 1)
 REPORT
