@@ -143,6 +143,16 @@ impl Index {
         }
     }
 
+    /// Articles whose publication time falls in `(after, until]`: scheduled ones coming into view.
+    pub fn coming_due(&self, after: OffsetDateTime, until: OffsetDateTime) -> Vec<Arc<Entry>> {
+        self.newest
+            .values()
+            .skip_while(|a| a.published_at > until)
+            .take_while(|a| a.published_at > after)
+            .cloned()
+            .collect()
+    }
+
     pub fn get(&self, id: i64) -> Option<&Arc<Entry>> {
         self.by_id.get(&id)
     }
@@ -434,6 +444,24 @@ mod tests {
         // An hour later the scheduled one leads.
         let later = now() + Duration::hours(2);
         assert_eq!(index.list(&all, later, 0, 1)[0].id, 8);
+    }
+
+    #[test]
+    fn scheduled_articles_come_due_once() {
+        let index = index();
+        // Article 8 is scheduled an hour after `now()`.
+        let due = |from: i64, to: i64| {
+            ids(&index.coming_due(
+                now() + Duration::minutes(from),
+                now() + Duration::minutes(to),
+            ))
+        };
+        assert!(due(0, 59).is_empty());
+        assert_eq!(due(59, 61), [8]);
+        assert!(due(61, 120).is_empty());
+        // Windows are half-open: 5 was published 5 minutes before `now()`, 4 six minutes before.
+        assert_eq!(due(-6, -5), [5]);
+        assert_eq!(due(-7, -5), [5, 4]);
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! Background work of a node: booking counted views and visits, following the outbox, keeping the
-//! visit figures current. Nothing here runs inside a reader's request.
+//! Background work of a node: booking counted views and visits, following the outbox, bringing
+//! scheduled articles into cached pages on time, keeping the visit figures current. Nothing here runs inside a reader's request.
 
 use std::{sync::atomic::Ordering, time::Instant};
 
-use sen_core::format;
+use sen_core::{Change, format};
 use sen_store::Backend;
 use time::OffsetDateTime;
 use tokio::{sync::watch, task::JoinHandle};
@@ -84,6 +84,28 @@ impl App {
         }
     }
 
+    /// Drops the cached pages that should now show articles whose publication time came after
+    /// `since`: no change event reports a scheduled time arriving, so each node watches its own
+    /// catalogue. Returns the moment checked up to.
+    pub async fn release_due(&self, since: OffsetDateTime) -> OffsetDateTime {
+        let now = OffsetDateTime::now_utc();
+        let due = match self.lists().await {
+            Ok(lists) => lists.coming_due(since, now),
+            Err(err) => {
+                tracing::warn!(error = %err, "reading the catalogue failed");
+                return since;
+            }
+        };
+        for article in due {
+            self.cache.apply(&Change::Article {
+                id: article.id,
+                categories: vec![article.category_id],
+                tags: article.tag_ids.clone(),
+            });
+        }
+        now
+    }
+
     /// Applies changes other nodes (and this one) wrote to the outbox since `after`.
     pub async fn follow(&self, after: i64) -> i64 {
         match self.store.changes_after(after, 500).await {
@@ -140,12 +162,14 @@ impl Tasks {
         handles.push(tokio::spawn(async move {
             let mut interval = tokio::time::interval(follower.config.follow_interval);
             let mut pruned = Instant::now();
+            let mut released = OffsetDateTime::now_utc();
             loop {
                 tokio::select! {
                     _ = interval.tick() => {}
                     _ = rx.changed() => break,
                 }
                 last = follower.follow(last).await;
+                released = follower.release_due(released).await;
                 if pruned.elapsed() >= std::time::Duration::from_secs(3600) {
                     let before = OffsetDateTime::now_utc() - time::Duration::days(7);
                     if let Err(err) = follower.store.prune_changes(before).await {

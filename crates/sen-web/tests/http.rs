@@ -494,6 +494,64 @@ dual_test!(changes_show_at_the_next_request, |backend| async move {
     node.stop().await;
 });
 
+dual_test!(
+    a_scheduled_article_enters_cached_pages_on_time,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let ids = seed(&store).await;
+        let node = Node::start(store.clone(), config()).await;
+        let c = client();
+        let category_id = store
+            .article(ids[0])
+            .await
+            .expect("read")
+            .expect("a")
+            .category_id;
+        let due = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+        let mut scheduled = ArticleInput::new("Tin đăng theo lịch hẹn", category_id);
+        scheduled.status = ArticleStatus::Published;
+        scheduled.published_at = Some(due);
+        let scheduled = store.create_article(scheduled).await.expect("schedule");
+        // The home page is cached without it; its own page is not found yet.
+        c.get(node.url("/")).send().await.expect("warm");
+        let early = c.get(node.url("/")).send().await.expect("get");
+        assert_eq!(early.headers()["x-cache"], "hit");
+        assert!(
+            !early
+                .text()
+                .await
+                .expect("body")
+                .contains("Tin đăng theo lịch hẹn")
+        );
+        let own = format!("/tin/{}-{}.html", scheduled.slug, scheduled.id);
+        assert_eq!(
+            c.get(node.url(&own)).send().await.expect("get").status(),
+            404
+        );
+        // Well within the 60 s a cached page lives, the time comes and the page shows it.
+        let started = std::time::Instant::now();
+        loop {
+            let past_due =
+                time::OffsetDateTime::now_utc() > due + time::Duration::milliseconds(500);
+            let home = page_text(&c, node.url("/")).await;
+            if home.contains("Tin đăng theo lịch hẹn") {
+                break;
+            }
+            assert!(
+                !past_due,
+                "half a second after its time the article is on the home page"
+            );
+            assert!(started.elapsed() < Duration::from_secs(10));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            c.get(node.url(&own)).send().await.expect("get").status(),
+            200
+        );
+        node.stop().await;
+    }
+);
+
 dual_test!(visits_are_counted_per_visitor, |backend| async move {
     let store = testing::store(backend).await;
     seed(&store).await;
