@@ -414,10 +414,11 @@ impl Store {
     }
 
     /// The most viewed published articles over the days from `since_day` (a `YYYY-MM-DD` key) on.
-    pub async fn most_read(&self, since_day: &str, limit: i64) -> Result<Vec<ArticleSummary>> {
-        let rows: Vec<SummaryRow> = on_db!(self, read p => {
+    /// Only the ids, in order: lists take the rest from what they already hold.
+    pub async fn most_read(&self, since_day: &str, limit: i64) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = on_db!(self, read p => {
             sqlx::query_as(concat!(
-                "SELECT ", summary_columns!(), " FROM articles a JOIN (",
+                "SELECT a.id FROM articles a JOIN (",
                 "SELECT article_id, SUM(views) AS recent FROM article_views_daily WHERE day >= $1 ",
                 "GROUP BY article_id) v ON v.article_id = a.id ",
                 "WHERE a.status = 'published' AND a.published_at <= $2 ",
@@ -429,6 +430,6 @@ impl Store {
             .fetch_all(p)
             .await
         })?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 }

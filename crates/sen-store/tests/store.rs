@@ -301,9 +301,9 @@ dual_test!(counts_flush_and_add_up, |backend| async move {
     assert_eq!(totals, vec![(y, 9)], "a vanished article is skipped");
     assert_eq!(store.article_views(&[x, y]).await.expect("views").len(), 2);
     let most = store.most_read("2026-11-20", 5).await.expect("most read");
-    assert_eq!(most.iter().map(|a| a.id).collect::<Vec<_>>(), [y, x]);
+    assert_eq!(most, [y, x]);
     let recent = store.most_read("2026-11-25", 5).await.expect("most read");
-    assert_eq!(recent.iter().map(|a| a.id).collect::<Vec<_>>(), [y]);
+    assert_eq!(recent, [y]);
     let visits = store
         .visit_totals("2026-11-27", "2026-11-23")
         .await

@@ -308,7 +308,7 @@ impl App {
             let lists = self.lists().await?;
             ranked
                 .iter()
-                .filter_map(|a| lists.get(a.id).cloned())
+                .filter_map(|id| lists.get(*id).cloned())
                 .collect()
         };
         let list = Arc::new(list);

@@ -150,29 +150,28 @@ async fn page_text(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> Stri
         .expect("text")
 }
 
-async fn article_path(node: &Node, id: i64) -> String {
-    let v: Value = client()
+/// The API's view of one article.
+async fn api_article(node: &Node, id: i64) -> Value {
+    client()
         .get(node.url(&format!("/api/v1/articles/{id}")))
         .send()
         .await
         .expect("get")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+async fn article_path(node: &Node, id: i64) -> String {
+    let v = api_article(node, id).await;
     let url = v["url"].as_str().expect("url").to_string();
     url.trim_start_matches(&node.base).to_string()
 }
 
 async fn views(node: &Node, id: i64) -> i64 {
-    let v: Value = client()
-        .get(node.url(&format!("/api/v1/articles/{id}")))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
-    v["views"].as_i64().expect("views")
+    api_article(node, id).await["views"]
+        .as_i64()
+        .expect("views")
 }
 
 async fn get_many(url: &str, n: usize, concurrency: usize, user_agent: &str, cookie: Option<&str>) {
