@@ -6,7 +6,10 @@
 use std::{
     cmp::Reverse,
     collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use minijinja::Value;
@@ -297,12 +300,17 @@ impl<'a> Iterator for Merged<'a> {
 struct Stale {
     everything: bool,
     ids: BTreeSet<i64>,
+    /// Counts the marks ever made; the index is current when `applied` has caught up with it.
+    marked: u64,
 }
 
 pub struct Catalog {
     index: RwLock<Index>,
     stale: Mutex<Stale>,
-    /// One reload at a time; readers that arrive meanwhile wait for it instead of reading old lists.
+    /// The `marked` count the index reflects: it moves only once a reload is in the index, so a
+    /// reader arriving while another reloads waits for that reload instead of reading old lists.
+    applied: AtomicU64,
+    /// One reload at a time.
     reloading: tokio::sync::Mutex<()>,
 }
 
@@ -313,7 +321,9 @@ impl Default for Catalog {
             stale: Mutex::new(Stale {
                 everything: true,
                 ids: BTreeSet::new(),
+                marked: 1,
             }),
+            applied: AtomicU64::new(0),
             reloading: tokio::sync::Mutex::new(()),
         }
     }
@@ -329,33 +339,41 @@ impl Catalog {
             }
             // Imports and sample removal announce themselves as site changes; categories may be removed.
             Change::Site | Change::Category { .. } => stale.everything = true,
-            Change::Page { .. } => {}
+            Change::Page { .. } => return,
         }
-    }
-
-    /// Marks everything stale, for when the outbox can't tell what changed.
-    pub fn invalidate(&self) {
-        self.stale.lock().everything = true;
+        stale.marked += 1;
     }
 
     /// The index, brought up to date with every change marked so far.
     pub async fn read(&self, store: &Store) -> Result<RwLockReadGuard<'_, Index>, StoreError> {
         if self.is_stale() {
             let _one = self.reloading.lock().await;
-            let todo = std::mem::take(&mut *self.stale.lock());
-            if let Err(err) = self.reload(store, &todo).await {
-                let mut stale = self.stale.lock();
-                stale.everything |= todo.everything;
-                stale.ids.extend(todo.ids);
-                return Err(err);
+            // Another reader may have reloaded while this one waited.
+            if self.is_stale() {
+                let (todo, marked) = {
+                    let mut stale = self.stale.lock();
+                    let marked = stale.marked;
+                    let todo = Stale {
+                        everything: std::mem::take(&mut stale.everything),
+                        ids: std::mem::take(&mut stale.ids),
+                        marked,
+                    };
+                    (todo, marked)
+                };
+                if let Err(err) = self.reload(store, &todo).await {
+                    let mut stale = self.stale.lock();
+                    stale.everything |= todo.everything;
+                    stale.ids.extend(todo.ids);
+                    return Err(err);
+                }
+                self.applied.store(marked, Ordering::Release);
             }
         }
         Ok(self.index.read())
     }
 
     fn is_stale(&self) -> bool {
-        let stale = self.stale.lock();
-        stale.everything || !stale.ids.is_empty()
+        self.stale.lock().marked != self.applied.load(Ordering::Acquire)
     }
 
     async fn reload(&self, store: &Store, todo: &Stale) -> Result<(), StoreError> {
