@@ -1,77 +1,15 @@
-//! Turns domain values into what templates and the API see: URLs, Vietnamese dates, cards, menus.
+//! Turns domain values into what templates see: cards, the article, the context of every page.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Object, Value};
-use parking_lot::Mutex;
-use sen_core::{Article, Category, Page, Site, format, text};
+use sen_core::{Article, format, text};
 
-use crate::{cache::Dep, catalog::Entry, state::Chrome};
-
-pub fn article_path(slug: &str, id: i64) -> String {
-    format!("/tin/{slug}-{id}.html")
-}
-
-pub fn category_path(slug: &str) -> String {
-    format!("/chuyen-muc/{slug}")
-}
-
-pub fn tag_path(slug: &str) -> String {
-    format!("/the/{slug}")
-}
-
-pub fn page_path(slug: &str) -> String {
-    format!("/trang/{slug}")
-}
-
-pub fn print_path(id: i64) -> String {
-    format!("/in/{id}")
-}
-
-/// Splits `slug-123.html` into the slug and the id.
-pub fn parse_article_file(file: &str) -> Option<(&str, i64)> {
-    let stem = file.strip_suffix(".html").unwrap_or(file);
-    match stem.rsplit_once('-') {
-        Some((slug, id)) => Some((slug, id.parse().ok().filter(|id: &i64| *id > 0)?)),
-        None => Some(("", stem.parse().ok().filter(|id: &i64| *id > 0)?)),
-    }
-}
-
-/// A small record for templates: named values, looked up by a short scan instead of a map of values.
-/// Templates also look up every global (`t`, `live`, `lang`) here first, so a mask of the key lengths
-/// turns most misses away before any comparison.
-#[derive(Debug)]
-struct Fields {
-    pairs: Vec<(&'static str, Value)>,
-    lengths: u64,
-}
-
-fn length_bit(key: &str) -> u64 {
-    1 << key.len().min(63)
-}
-
-impl Object for Fields {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let key = key.as_str()?;
-        if self.lengths & length_bit(key) == 0 {
-            return None;
-        }
-        self.pairs
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.pairs.iter().map(|(k, _)| Value::from(*k)).collect())
-    }
-}
-
-fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
-    let pairs: Vec<(&'static str, Value)> = pairs.into_iter().collect();
-    let lengths = pairs.iter().fold(0, |mask, (k, _)| mask | length_bit(k));
-    Value::from_object(Fields { pairs, lengths })
-}
+use crate::{
+    read::{cache::Dep, catalog::Entry, chrome::Chrome},
+    urls::{article_path, category_path, print_path, tag_path},
+    values::fields,
+};
 
 fn category_link(chrome: &Chrome, id: i64) -> Value {
     match chrome.category(id) {
@@ -223,101 +161,6 @@ pub fn article(chrome: &Arc<Chrome>, a: Arc<Article>) -> Value {
     })
 }
 
-/// What every page shows of the site, made once per version of the chrome.
-#[derive(Debug)]
-pub struct ChromeValues {
-    site: Value,
-    pages_menu: Value,
-    /// The menu with the trail of each category marked active; `None` is the menu with none active.
-    menus: Mutex<HashMap<Option<i64>, Value>>,
-    /// The calendar year (in Vietnam) the values were made in, for the copyright line.
-    pub year: i32,
-}
-
-pub fn this_year() -> i32 {
-    time::OffsetDateTime::now_utc()
-        .to_offset(format::VIETNAM)
-        .year()
-}
-
-impl ChromeValues {
-    pub fn new(site: &Site, pages: &[Page], base_url: &str) -> Self {
-        let year = this_year();
-        let text = |s: &String| Value::from(s.as_str());
-        let site = fields([
-            ("name", text(&site.name)),
-            ("short_name", text(&site.short_name)),
-            ("governing_body", text(&site.governing_body)),
-            ("tagline", text(&site.tagline)),
-            ("address", text(&site.address)),
-            ("phone", text(&site.phone)),
-            ("fax", text(&site.fax)),
-            ("email", text(&site.email)),
-            ("responsible_person", text(&site.responsible_person)),
-            ("credit_note", text(&site.credit_note)),
-            ("license_note", text(&site.license_note)),
-            ("logo_url", text(&site.logo_url)),
-            ("banner_url", text(&site.banner_url)),
-            ("base_url", Value::from(base_url)),
-            ("copyright_year", Value::from(year)),
-        ]);
-        let pages_menu = Value::from(
-            pages
-                .iter()
-                .filter(|p| p.in_menu)
-                .map(|p| {
-                    fields([
-                        ("title", Value::from(p.title.as_str())),
-                        ("url", Value::from(page_path(&p.slug))),
-                    ])
-                })
-                .collect::<Vec<_>>(),
-        );
-        Self {
-            site,
-            pages_menu,
-            menus: Mutex::new(HashMap::new()),
-            year,
-        }
-    }
-}
-
-fn menu(chrome: &Chrome, active: Option<i64>) -> Value {
-    if let Some(menu) = chrome.values.menus.lock().get(&active) {
-        return menu.clone();
-    }
-    let active_chain: Vec<i64> = active
-        .map(|id| chrome.trail(id).iter().map(|c| c.id).collect())
-        .unwrap_or_default();
-    let item = |c: &Category, children: Option<Value>| {
-        let mut pairs = vec![
-            ("name", Value::from(c.name.as_str())),
-            ("url", Value::from(category_path(&c.slug))),
-            ("active", Value::from(active_chain.contains(&c.id))),
-        ];
-        pairs.extend(children.map(|v| ("children", v)));
-        fields(pairs)
-    };
-    let menu = Value::from(
-        chrome
-            .categories
-            .iter()
-            .filter(|c| c.in_menu && c.parent_id.is_none())
-            .map(|c| {
-                let children: Vec<Value> = chrome
-                    .categories
-                    .iter()
-                    .filter(|k| k.in_menu && k.parent_id == Some(c.id))
-                    .map(|k| item(k, None))
-                    .collect();
-                item(c, Some(Value::from(children)))
-            })
-            .collect::<Vec<_>>(),
-    );
-    chrome.values.menus.lock().insert(active, menu.clone());
-    menu
-}
-
 /// What a page is about, for the title, the description and the social cards.
 pub struct Meta {
     pub title: Option<String>,
@@ -389,7 +232,7 @@ pub fn page(
     );
     let mut all = vec![
         ("site", chrome.values.site.clone()),
-        ("menu", menu(chrome, active_category)),
+        ("menu", chrome.menu(active_category)),
         ("pages_menu", chrome.values.pages_menu.clone()),
         ("page_title", Value::from(page_title)),
         ("meta", meta_value),
@@ -398,22 +241,4 @@ pub fn page(
     ];
     all.extend(own);
     fields(all)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn article_files_parse() {
-        assert_eq!(
-            parse_article_file("ke-hoach-165-12.html"),
-            Some(("ke-hoach-165", 12))
-        );
-        assert_eq!(parse_article_file("ke-hoach-12"), Some(("ke-hoach", 12)));
-        assert_eq!(parse_article_file("12.html"), Some(("", 12)));
-        assert_eq!(parse_article_file("ke-hoach.html"), None);
-        assert_eq!(parse_article_file("a-0.html"), None);
-        assert_eq!(parse_article_file("a-99999999999999999999.html"), None);
-    }
 }

@@ -1,115 +1,172 @@
+//! One taxonomy for every error sen answers: a stable code with its status, the field at fault and
+//! words for people. Public pages show it as the themed error page, the API as JSON, and the admin
+//! will show it as a form message.
+
 use axum::{
-    Json,
-    http::StatusCode,
+    extract::{FromRequestParts, Path},
+    http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use sen_store::StoreError;
 
-/// Why a public page can't be shown. The page middleware turns it into the themed error page.
-#[derive(Debug, thiserror::Error)]
-pub enum WebError {
-    #[error("not found")]
+/// Stable codes: clients and the message catalogue key on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Nothing lives at this address, or the id names nothing.
     NotFound,
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    /// The page lives at another address (a stale slug): 301 there.
-    #[error("moved to {0}")]
-    Moved(String),
-    #[error(transparent)]
-    Store(#[from] sen_store::StoreError),
-    #[error(transparent)]
-    Theme(#[from] crate::theme::ThemeError),
+    /// A path or query parameter can't be read.
+    InvalidParameter,
+    /// What was submitted breaks a rule (or names something that does not exist).
+    InvalidInput,
+    /// It collides with what is stored: a taken slug, a newer version.
+    Conflict,
+    /// The database can't be reached just now.
+    Unavailable,
+    /// A fault of sen's own; logged.
+    Internal,
 }
 
-/// Marks a response for the themed error page.
-#[derive(Debug, Clone)]
-pub struct ErrorPage {
-    pub status: StatusCode,
-    pub detail: String,
-}
-
-impl WebError {
-    pub fn status(&self) -> StatusCode {
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Moved(_) => StatusCode::MOVED_PERMANENTLY,
-            Self::Store(sen_store::StoreError::NotFound) => StatusCode::NOT_FOUND,
-            Self::Store(_) | Self::Theme(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::InvalidParameter => StatusCode::BAD_REQUEST,
+            Self::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::InvalidParameter => "invalid_parameter",
+            Self::InvalidInput => "invalid_input",
+            Self::Conflict => "conflict",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The message catalogue's keys for the heading and the explanation.
+    pub fn message_keys(self) -> (&'static str, &'static str) {
+        match self {
+            Self::NotFound => ("error_404_title", "error_404_message"),
+            Self::InvalidParameter => ("error_400_title", "error_400_message"),
+            Self::InvalidInput => ("error_422_title", "error_422_message"),
+            Self::Conflict => ("error_409_title", "error_409_message"),
+            Self::Unavailable => ("error_503_title", "error_503_message"),
+            Self::Internal => ("error_500_title", "error_500_message"),
         }
     }
 }
 
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        if let Self::Moved(to) = &self {
-            return match axum::http::HeaderValue::from_str(to) {
-                Ok(location) => {
-                    (status, [(axum::http::header::LOCATION, location)]).into_response()
-                }
-                Err(_) => StatusCode::NOT_FOUND.into_response(),
-            };
-        }
-        if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
-        }
-        let detail = match &self {
-            Self::BadRequest(detail) => detail.clone(),
-            _ => String::new(),
-        };
-        let mut response = status.into_response();
-        response
-            .extensions_mut()
-            .insert(ErrorPage { status, detail });
-        response
-    }
-}
-
-/// An error of the JSON API: a stable code, the parameter at fault, and words for people.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub parameter: Option<&'static str>,
+/// An error as sen answers it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}: {message}", code.as_str())]
+pub struct Error {
+    pub code: ErrorCode,
+    /// The parameter or form field at fault.
+    pub field: Option<String>,
+    /// For people, in English (the themed page adds its own words).
     pub message: String,
 }
 
-impl ApiError {
-    pub fn not_found() -> Self {
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            parameter: None,
-            message: "not found".into(),
-        }
-    }
-
-    pub fn invalid(parameter: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_parameter",
-            parameter: Some(parameter),
+            code,
+            field: None,
             message: message.into(),
         }
     }
-}
 
-impl From<sen_store::StoreError> for ApiError {
-    fn from(err: sen_store::StoreError) -> Self {
-        tracing::error!(error = %err, "API request failed");
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound, "not found")
+    }
+
+    pub fn invalid_parameter(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            code: "unavailable",
-            parameter: None,
-            message: "the database did not answer".into(),
+            field: Some(field.into()),
+            ..Self::new(ErrorCode::InvalidParameter, message)
         }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
     }
 }
 
-impl IntoResponse for ApiError {
+impl From<StoreError> for Error {
+    fn from(err: StoreError) -> Self {
+        let code = match &err {
+            StoreError::NotFound => ErrorCode::NotFound,
+            StoreError::Invalid(_) => ErrorCode::InvalidInput,
+            StoreError::Conflict(_) => ErrorCode::Conflict,
+            _ => ErrorCode::Internal,
+        };
+        let field = match &err {
+            StoreError::Invalid(v) => Some(v.field.to_string()),
+            StoreError::Conflict(field) => Some(field.to_string()),
+            _ => None,
+        };
+        let message = match code {
+            ErrorCode::Unavailable => "the database did not answer".to_string(),
+            ErrorCode::Internal => "the request failed".to_string(),
+            _ => err.to_string(),
+        };
+        let error = Self {
+            code,
+            field,
+            message,
+        };
+        // The client hears only the code; the log keeps what the store said.
+        match code {
+            ErrorCode::Internal => tracing::error!(error = %err, "store error"),
+            ErrorCode::Unavailable => tracing::warn!(error = %err, "database unavailable"),
+            _ => {}
+        }
+        error
+    }
+}
+
+impl From<crate::theme::ThemeError> for Error {
+    fn from(err: crate::theme::ThemeError) -> Self {
+        tracing::error!(error = %err, "rendering failed");
+        Self::new(ErrorCode::Internal, "the page could not be rendered")
+    }
+}
+
+/// Marks a response for the themed error page, which the public section's layer renders.
+#[derive(Debug, Clone)]
+pub struct ErrorPage(pub Error);
+
+impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let body = json!({"error": {"code": self.code, "parameter": self.parameter, "message": self.message}});
-        (self.status, Json(body)).into_response()
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(ErrorPage(self));
+        response
+    }
+}
+
+/// A path segment as text. One that isn't valid UTF-8 once decoded is an invalid parameter (the
+/// themed 400 page, or JSON in the API) instead of axum's plain-text answer.
+pub struct PathText(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathText {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(text)| Self(text))
+            .map_err(|_| Error::invalid_parameter("path", "the address is not valid"))
     }
 }

@@ -1,18 +1,27 @@
 //! The HTTP side of sen: public pages served from a page cache with live values, the JSON API,
 //! health and metrics, and the background tasks that flush counts and follow the outbox.
+//!
+//! Modules import downwards only: `router` → sections (`pages`, `api`, `ops`) → `app` → the read
+//! side (`read`: catalogue, page cache, live counters, chrome) and the low layers (`context`,
+//! `values`, `urls`, `identity`, `error`, `theme`, `metrics`).
 
 mod api;
-pub mod cache;
-pub mod catalog;
+mod app;
 pub mod context;
 mod error;
-pub mod live;
+mod identity;
 mod metrics;
-mod middleware;
-mod public;
-mod state;
+mod observe;
+mod ops;
+mod pages;
+pub mod read;
+mod router;
 mod tasks;
 pub mod theme;
+mod urls;
+mod values;
 
-pub use state::{App, Chrome, WebConfig};
+pub use app::{App, WebConfig};
+pub use read::{catalog, chrome::Chrome};
+pub use router::openapi;
 pub use tasks::Tasks;

@@ -8,7 +8,7 @@ use sen_store::Backend;
 use time::OffsetDateTime;
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::state::App;
+use crate::app::App;
 
 /// How many served articles a tick re-reads to pick up views counted by other nodes.
 const REFRESH_LIMIT: usize = 500;
@@ -17,26 +17,36 @@ impl App {
     /// Books what was counted in memory, in one transaction. Safe to call at any time.
     pub async fn flush(&self) {
         let started = Instant::now();
-        let batch = self.views.take_pending();
-        let visits = self.visitors.take_visits();
-        self.figures.in_flight.fetch_add(visits, Ordering::Relaxed);
+        let batch = self.read.views.take_pending();
+        let visits = self.read.visitors.take_visits();
+        self.read
+            .figures
+            .in_flight
+            .fetch_add(visits, Ordering::Relaxed);
         let day = format::day_key(OffsetDateTime::now_utc());
         let result = self.store.flush_counts(&batch, visits, &day).await;
         let ok = result.is_ok();
         match result {
             Ok(totals) => {
-                self.views.flushed(&batch, &totals);
-                for figure in [&self.figures.today, &self.figures.week, &self.figures.all] {
+                self.read.views.flushed(&batch, &totals);
+                for figure in [
+                    &self.read.figures.today,
+                    &self.read.figures.week,
+                    &self.read.figures.all,
+                ] {
                     figure.fetch_add(visits, Ordering::Relaxed);
                 }
             }
             Err(err) => {
                 tracing::warn!(error = %err, views = batch.len(), visits, "flush failed; counts kept for the next one");
-                self.views.failed(&batch);
-                self.visitors.restore_visits(visits);
+                self.read.views.failed(&batch);
+                self.read.visitors.restore_visits(visits);
             }
         }
-        self.figures.in_flight.fetch_sub(visits, Ordering::Relaxed);
+        self.read
+            .figures
+            .in_flight
+            .fetch_sub(visits, Ordering::Relaxed);
         if !batch.is_empty() || visits > 0 {
             self.metrics.flushed(started.elapsed(), ok);
         }
@@ -45,8 +55,8 @@ impl App {
     /// Re-reads the visit figures (all nodes add to them) and this node's online count.
     pub async fn refresh_figures(&self) {
         let now = OffsetDateTime::now_utc();
-        let online_here = self.visitors.sweep(self.now_secs());
-        let base = match self.chrome().await {
+        let online_here = self.read.visitors.sweep(self.read.now_secs());
+        let base = match self.read.chrome().await {
             Ok(chrome) => chrome.site.visits_base,
             Err(_) => 0,
         };
@@ -56,9 +66,9 @@ impl App {
             .await
         {
             Ok(t) => {
-                self.figures.today.store(t.today, Ordering::Relaxed);
-                self.figures.week.store(t.week, Ordering::Relaxed);
-                self.figures.all.store(base + t.all, Ordering::Relaxed);
+                self.read.figures.today.store(t.today, Ordering::Relaxed);
+                self.read.figures.week.store(t.week, Ordering::Relaxed);
+                self.read.figures.all.store(base + t.all, Ordering::Relaxed);
             }
             Err(err) => tracing::warn!(error = %err, "reading visit figures failed"),
         }
@@ -69,16 +79,20 @@ impl App {
             .report_online(&self.config.node_id, online, fresh_after)
             .await
         {
-            Ok(sum) => self.figures.online_all_nodes.store(sum, Ordering::Relaxed),
+            Ok(sum) => self
+                .read
+                .figures
+                .online_all_nodes
+                .store(sum, Ordering::Relaxed),
             Err(err) => tracing::warn!(error = %err, "reporting online visitors failed"),
         }
         // Views other nodes counted reach this node's cached pages here.
         if self.store.backend() == Backend::Postgres {
-            let since = self.now_secs().saturating_sub(300);
-            let ids = self.views.served_since(since, REFRESH_LIMIT);
+            let since = self.read.now_secs().saturating_sub(300);
+            let ids = self.read.views.served_since(since, REFRESH_LIMIT);
             if let Ok(stored) = self.store.article_views(&ids).await {
                 for (id, views) in stored {
-                    self.views.observe(id, views);
+                    self.read.views.observe(id, views);
                 }
             }
         }
@@ -89,7 +103,7 @@ impl App {
     /// catalogue. Returns the moment checked up to.
     pub async fn release_due(&self, since: OffsetDateTime) -> OffsetDateTime {
         let now = OffsetDateTime::now_utc();
-        let due = match self.lists().await {
+        let due = match self.read.lists().await {
             Ok(lists) => lists.coming_due(since, now),
             Err(err) => {
                 tracing::warn!(error = %err, "reading the catalogue failed");
@@ -97,7 +111,7 @@ impl App {
             }
         };
         for article in due {
-            self.cache.apply(&Change::Article {
+            self.read.cache.apply(&Change::Article {
                 id: article.id,
                 categories: vec![article.category_id],
                 tags: article.tag_ids.clone(),
@@ -112,7 +126,7 @@ impl App {
             Ok(entries) => {
                 let mut last = after;
                 for entry in entries {
-                    self.apply_change(&entry.change);
+                    self.read.apply_change(&entry.change);
                     last = entry.id;
                 }
                 last
@@ -158,7 +172,7 @@ impl Tasks {
 
         let follower = app.clone();
         let mut rx = stopped;
-        let mut last = app.store.last_change_id().await.unwrap_or(0);
+        let mut last = app.start_position;
         handles.push(tokio::spawn(async move {
             let mut interval = tokio::time::interval(follower.config.follow_interval);
             let mut pruned = Instant::now();
@@ -193,7 +207,7 @@ impl Tasks {
             let _ = handle.await;
         }
         self.app.flush().await;
-        let pending = self.app.views.pending() + self.app.visitors.pending_visits();
+        let pending = self.app.read.views.pending() + self.app.read.visitors.pending_visits();
         if pending > 0 {
             // One more try: a failed flush put its counts back.
             self.app.flush().await;
@@ -206,6 +220,6 @@ impl Tasks {
         {
             tracing::warn!(error = %err, "leaving the online count failed");
         }
-        tracing::info!(views_left = self.app.views.pending(), "counts flushed");
+        tracing::info!(views_left = self.app.read.views.pending(), "counts flushed");
     }
 }

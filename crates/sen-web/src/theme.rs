@@ -6,7 +6,7 @@ use std::{collections::HashMap, path::PathBuf, sync::Arc};
 use bytes::Bytes;
 use minijinja::{Environment, Value};
 
-use crate::cache::{LIVE_END, LIVE_START};
+use crate::read::cache::{LIVE_END, LIVE_START};
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {

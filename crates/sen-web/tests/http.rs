@@ -641,7 +641,7 @@ dual_test!(api_answers_and_rejects_bad_input, |backend| async move {
         assert_eq!(r.status(), 400, "{bad}");
         let body: Value = r.json().await.expect("json");
         let name = bad.split('=').next().expect("name");
-        assert_eq!(body["error"]["parameter"], name);
+        assert_eq!(body["error"]["field"], name);
     }
     let by_slug: Value = get("/api/v1/articles?category=chuyen-doi-so")
         .await

@@ -17,7 +17,7 @@ use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use sen_core::{Change, ListedArticle, format};
 use sen_store::{Listing, Store, StoreError};
 
-use crate::context::article_path;
+use crate::urls::article_path;
 use time::OffsetDateTime;
 
 /// Ids read per query when the whole catalogue loads: bounds the memory a load needs on top of the index.

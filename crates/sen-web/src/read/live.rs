@@ -139,7 +139,14 @@ impl ViewCounters {
 
 /// Who is visiting: one shard of a bounded map from a visitor key to the second they were last seen.
 struct VisitorShard {
-    last_seen: HashMap<u64, u64>,
+    last_seen: HashMap<u64, Seen>,
+}
+
+#[derive(Clone, Copy)]
+struct Seen {
+    at: u64,
+    /// Made a request under this key (a key only remembered is not one more visitor online).
+    requested: bool,
 }
 
 /// Visits, online visitors and repeat views, in bounded memory under any load.
@@ -178,24 +185,39 @@ impl Visitors {
 
     /// A visitor made a public request at second `now`: starts a visit after a gap of 30 minutes.
     pub fn request(&self, visitor: u64, now: u64) {
+        self.see(visitor, now, true);
+    }
+
+    /// Remembers a visitor as seen at `now` without counting a visit: the cookie just given to a
+    /// browser whose visit was counted under its address.
+    pub fn remember(&self, visitor: u64, now: u64) {
+        self.see(visitor, now, false);
+    }
+
+    fn see(&self, visitor: u64, now: u64, counts: bool) {
         let mut shard = self.shards[Self::shard_of(visitor)].lock();
-        let new_visit = match shard.last_seen.get(&visitor) {
-            Some(last) => now.saturating_sub(*last) > VISIT_GAP_SECS,
-            None => true,
-        };
-        if new_visit {
+        let last = shard.last_seen.get(&visitor).copied();
+        let gap = last.map(|last| now.saturating_sub(last.at));
+        if counts && gap.is_none_or(|gap| gap > VISIT_GAP_SECS) {
             self.pending_visits.fetch_add(1, Ordering::Relaxed);
+        }
+        // Online until the next sweep recounts exactly.
+        let was_online =
+            last.is_some_and(|l| l.requested) && gap.is_some_and(|g| g <= ONLINE_WINDOW_SECS);
+        if counts && !was_online {
+            self.online.fetch_add(1, Ordering::Relaxed);
         }
         if shard.last_seen.len() >= self.per_shard && !shard.last_seen.contains_key(&visitor) {
             shard
                 .last_seen
-                .retain(|_, last| now.saturating_sub(*last) <= VISIT_GAP_SECS);
+                .retain(|_, last| now.saturating_sub(last.at) <= VISIT_GAP_SECS);
             if shard.last_seen.len() >= self.per_shard {
                 // Full of live visitors: this one is counted but not remembered.
                 return;
             }
         }
-        shard.last_seen.insert(visitor, now);
+        let requested = counts || last.is_some_and(|l| l.requested);
+        shard.last_seen.insert(visitor, Seen { at: now, requested });
     }
 
     /// Whether a view of `article` by a visitor with a cookie counts: once per 30 minutes.
@@ -223,11 +245,11 @@ impl Visitors {
             let mut shard = shard.lock();
             shard
                 .last_seen
-                .retain(|_, last| now.saturating_sub(*last) <= VISIT_GAP_SECS);
+                .retain(|_, last| now.saturating_sub(last.at) <= VISIT_GAP_SECS);
             online += shard
                 .last_seen
                 .values()
-                .filter(|last| now.saturating_sub(**last) <= ONLINE_WINDOW_SECS)
+                .filter(|last| last.requested && now.saturating_sub(last.at) <= ONLINE_WINDOW_SECS)
                 .count() as u64;
         }
         for views in &self.views {

@@ -1,0 +1,311 @@
+//! The read-only JSON API under `/api/v1`, with its OpenAPI document made from the same code.
+
+mod types;
+
+use std::collections::HashMap;
+
+use axum::{
+    Json, Router,
+    extract::{RawQuery, State},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use sen_core::{Article, format};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub use types::*;
+
+use crate::{
+    app::App,
+    error::{Error, ErrorCode, PathText},
+    read::{
+        cache::Slot,
+        catalog::{Entry, ListFilter},
+        chrome::Chrome,
+    },
+    urls::{article_path, category_path, positive, tag_path},
+};
+
+const MAX_PER_PAGE: i64 = 100;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sen JSON API",
+        version = "1",
+        description = "Published articles, categories and visit figures of a sen portal. Read-only; \
+                       every error answers `{\"error\":{\"code\",\"message\",\"field\"}}`."
+    ),
+    tags((name = "articles"), (name = "categories"), (name = "stats"))
+)]
+struct ApiDoc;
+
+/// The API's routes with their OpenAPI document: every route is registered through `routes!`, so
+/// the document lists exactly what the router serves.
+pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(
+            "/api/v1",
+            OpenApiRouter::new()
+                .routes(routes!(articles))
+                .routes(routes!(article))
+                .routes(routes!(categories))
+                .routes(routes!(stats)),
+        )
+        .split_for_parts();
+    let json = serde_json::to_vec(&doc).unwrap_or_default();
+    let router = router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    )],
+                    json,
+                )
+            }),
+        )
+        .route(
+            "/api/v1/{*rest}",
+            get(|| async { ApiError(Error::not_found()) }),
+        );
+    (router, doc)
+}
+
+/// An error as the API answers it: the taxonomy's status and code, as JSON.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(err: E) -> Self {
+        Self(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.0.status(), Json(ErrorBody::from(&self.0))).into_response();
+        if self.0.code == ErrorCode::Unavailable {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+fn category_ref(chrome: &Chrome, id: i64) -> Option<CategoryRef> {
+    chrome.category(id).map(|c| CategoryRef {
+        id: c.id,
+        name: c.name.clone(),
+        slug: c.slug.clone(),
+    })
+}
+
+fn item(app: &App, chrome: &Chrome, a: &Entry, stored_views: i64) -> ArticleItem {
+    let text = |v: &minijinja::Value| v.as_str().unwrap_or_default().to_string();
+    ArticleItem {
+        id: a.id,
+        title: text(&a.card.title),
+        url: format!("{}{}", app.config.base_url, text(&a.card.url)),
+        summary: text(&a.card.summary),
+        category: category_ref(chrome, a.category_id),
+        published_at: text(&a.card.iso),
+        views: app.read.views.current(a.id, stored_views),
+    }
+}
+
+/// A number parameter: `default` without it, else plain digits from 1 to `max`.
+fn number(
+    params: &[(String, String)],
+    name: &'static str,
+    default: i64,
+    max: i64,
+) -> Result<i64, Error> {
+    match params.iter().find(|(k, _)| k == name) {
+        None => Ok(default),
+        Some((_, v)) => match positive(v) {
+            Some(n) if n <= max => Ok(n),
+            _ => Err(Error::invalid_parameter(
+                name,
+                format!("{name} must be a whole number from 1 to {max}, not {v:?}"),
+            )),
+        },
+    }
+}
+
+/// Published articles, newest first.
+#[utoipa::path(
+    get,
+    path = "/articles",
+    tag = "articles",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of the list", body = ArticlePage),
+        (status = 400, description = "A parameter can't be read; `field` names it", body = ErrorBody),
+        (status = 404, description = "No such category", body = ErrorBody),
+        (status = 503, description = "The database did not answer", body = ErrorBody),
+    )
+)]
+async fn articles(
+    State(app): State<App>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ArticlePage>, ApiError> {
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
+            .map_err(|_| Error::invalid_parameter("query", "the query string is not valid"))?;
+    let per_page = number(&params, "per_page", 20, MAX_PER_PAGE)?;
+    let page = number(&params, "page", 1, 1_000_000)?;
+    let chrome = app.read.chrome().await?;
+    let mut filter = ListFilter::default();
+    if let Some((_, c)) = params.iter().find(|(k, _)| k == "category") {
+        let found = match positive(c) {
+            Some(id) => chrome.category(id),
+            None => chrome.category_by_slug(c),
+        };
+        let found = found.ok_or_else(|| {
+            Error::new(ErrorCode::NotFound, format!("no category {c:?}")).with_field("category")
+        })?;
+        filter.categories = chrome.with_descendants(found.id);
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let offset = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let (total, list) = {
+        let lists = app.read.lists().await?;
+        let total = lists.count(&filter, now);
+        (total, lists.list(&filter, now, offset, per_page as usize))
+    };
+    // The catalogue keeps no counts: the stored totals are read for this page.
+    let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
+    let stored: HashMap<i64, i64> = app.store.article_views(&ids).await?.into_iter().collect();
+    let items = list
+        .iter()
+        .map(|a| item(&app, &chrome, a, stored.get(&a.id).copied().unwrap_or(0)))
+        .collect();
+    Ok(Json(ArticlePage {
+        items,
+        total: i64::try_from(total).unwrap_or(i64::MAX),
+        page,
+        per_page,
+    }))
+}
+
+/// One published article.
+#[utoipa::path(
+    get,
+    path = "/articles/{id}",
+    tag = "articles",
+    params(("id" = i64, Path, description = "The article's id", minimum = 1)),
+    responses(
+        (status = 200, description = "The article", body = ArticleDetail),
+        (status = 400, description = "The id is not a plain whole number", body = ErrorBody),
+        (status = 404, description = "No published article has this id", body = ErrorBody),
+        (status = 503, description = "The database did not answer", body = ErrorBody),
+    )
+)]
+async fn article(
+    State(app): State<App>,
+    path: Result<PathText, Error>,
+) -> Result<Json<ArticleDetail>, ApiError> {
+    let PathText(id) = path?;
+    let id = positive(&id).ok_or_else(|| {
+        Error::invalid_parameter("id", "the article id must be a whole number from 1")
+    })?;
+    let a = app
+        .store
+        .public_article(id)
+        .await?
+        .ok_or_else(Error::not_found)?;
+    let chrome = app.read.chrome().await?;
+    Ok(Json(detail(&app, &chrome, a)))
+}
+
+fn detail(app: &App, chrome: &Chrome, a: Article) -> ArticleDetail {
+    let base = &app.config.base_url;
+    let published = a.published_at.unwrap_or(a.created_at);
+    ArticleDetail {
+        item: ArticleItem {
+            id: a.id,
+            title: a.title,
+            url: format!("{base}{}", article_path(&a.slug, a.id)),
+            summary: a.summary,
+            category: category_ref(chrome, a.category_id),
+            published_at: format::rfc3339(published),
+            views: app.read.views.current(a.id, a.views),
+        },
+        body: a.body,
+        byline: a.byline,
+        author: a.author,
+        tags: a
+            .tags
+            .into_iter()
+            .map(|t| TagRef {
+                url: format!("{base}{}", tag_path(&t.slug)),
+                id: t.id,
+                name: t.name,
+                slug: t.slug,
+            })
+            .collect(),
+        source: Source {
+            name: a.source_name,
+            url: a.source_url,
+        },
+        cover: Cover {
+            url: a.cover_url,
+            caption: a.cover_caption,
+        },
+        created_at: format::rfc3339(a.created_at),
+        updated_at: format::rfc3339(a.updated_at),
+    }
+}
+
+/// Every category, in menu order.
+#[utoipa::path(
+    get,
+    path = "/categories",
+    tag = "categories",
+    responses(
+        (status = 200, description = "The categories", body = CategoryList),
+        (status = 503, description = "The database did not answer", body = ErrorBody),
+    )
+)]
+async fn categories(State(app): State<App>) -> Result<Json<CategoryList>, ApiError> {
+    let chrome = app.read.chrome().await?;
+    let base = &app.config.base_url;
+    let items = chrome
+        .categories
+        .iter()
+        .map(|c| CategoryItem {
+            id: c.id,
+            parent_id: c.parent_id,
+            name: c.name.clone(),
+            slug: c.slug.clone(),
+            description: c.description.clone(),
+            position: c.position,
+            in_menu: c.in_menu,
+            url: format!("{base}{}", category_path(&c.slug)),
+        })
+        .collect();
+    Ok(Json(CategoryList { items }))
+}
+
+/// Visit figures, live.
+#[utoipa::path(
+    get,
+    path = "/stats",
+    tag = "stats",
+    responses((status = 200, description = "The figures", body = Stats))
+)]
+async fn stats(State(app): State<App>) -> Json<Stats> {
+    let value = |slot| app.read.live_value(slot, None);
+    Json(Stats {
+        online: value(Slot::Online),
+        today: value(Slot::Today),
+        week: value(Slot::Week),
+        total: value(Slot::Total),
+    })
+}

@@ -1,0 +1,96 @@
+//! What every request goes through first: the client's address, a request id, one log line, metrics by
+//! route, and the security headers of every answer.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::atomic::{AtomicU64, Ordering},
+    time::Instant,
+};
+
+use axum::{
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{HeaderMap, HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+
+use crate::{
+    app::App,
+    identity::{ClientAddr, client_address, forwarded_for},
+};
+
+static REQUEST_ID: AtomicU64 = AtomicU64::new(0);
+
+/// What the default theme needs and nothing more: its own files, images from anywhere over https,
+/// embedded videos from the two players the editor offers.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data: https:; \
+    style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; \
+    frame-src https://www.youtube-nocookie.com https://player.vimeo.com; frame-ancestors 'self'; \
+    base-uri 'self'; form-action 'self'; object-src 'none'";
+
+/// On every request: the client address, a request id, one log line, and metrics by route.
+pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let forwarded = forwarded_for(req.headers());
+    let client = client_address(peer, forwarded.as_deref(), &app.config.trusted_proxies);
+    req.extensions_mut().insert(ClientAddr(client));
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let seq = REQUEST_ID.fetch_add(1, Ordering::Relaxed);
+    let mut response = next.run(req).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let id = format!("{}-{seq:x}", app.config.node_id);
+    let client = client.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+    tracing::info!(target: "sen::http", id = %id, %method, path = uri.path(), status, micros = elapsed.as_micros() as u64, client = %client);
+    app.metrics.request(
+        route.as_ref().map_or("unmatched", |r| r.as_str()),
+        status,
+        elapsed,
+    );
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        headers.insert("x-request-id", value);
+    }
+    security_headers(headers, app.config.is_https());
+    response
+}
+
+/// Headers that keep a browser from sniffing types, leaking paths, framing the site elsewhere or
+/// running anything the theme did not ship.
+pub fn security_headers(headers: &mut HeaderMap, https: bool) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+}

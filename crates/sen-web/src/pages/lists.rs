@@ -1,0 +1,229 @@
+//! Category and tag pages: one list, paged.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{RawQuery, State},
+    http::HeaderMap,
+    response::Response,
+};
+use minijinja::Value;
+use time::OffsetDateTime;
+
+use super::{PageError, Rendered, cached, serve};
+use crate::{
+    app::App,
+    context::{self, Meta},
+    error::Error,
+    error::PathText,
+    read::{cache::Dep, catalog::ListFilter, chrome::Chrome},
+    urls::{category_path, positive, tag_path},
+};
+
+const PER_PAGE: i64 = 12;
+
+/// `?page=N`: 1 without it; anything but a plain number up to 100,000 is refused.
+fn parse_page_number(query: Option<&str>) -> Result<i64, PageError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|_| Error::invalid_parameter("query", "the query string is not valid"))?;
+    match pairs.iter().find(|(k, _)| k == "page") {
+        None => Ok(1),
+        Some((_, v)) => positive(v)
+            .filter(|n| *n <= 100_000)
+            .ok_or_else(|| Error::invalid_parameter("page", format!("page={v}")).into()),
+    }
+}
+
+fn pagination(path: &str, page: i64, pages: i64) -> Value {
+    let url = |n: i64| {
+        if n == 1 {
+            path.to_string()
+        } else {
+            format!("{path}?page={n}")
+        }
+    };
+    let mut items = Vec::new();
+    for n in 1..=pages {
+        if n == 1 || n == pages || (n - page).abs() <= 2 {
+            items.push(minijinja::context! {number => n, url => url(n), current => n == page});
+        }
+    }
+    minijinja::context! {
+        page => page,
+        pages => pages,
+        prev_url => if page > 1 { url(page - 1) } else { String::new() },
+        next_url => if page < pages { url(page + 1) } else { String::new() },
+        items => items,
+    }
+}
+
+fn with_query_key(path: &str, page: i64) -> String {
+    if page == 1 {
+        path.to_string()
+    } else {
+        format!("{path}?page={page}")
+    }
+}
+
+/// A category or tag list page.
+struct ListPage {
+    kind: &'static str,
+    heading: String,
+    description: String,
+    path: String,
+    filter: ListFilter,
+    deps: Vec<Dep>,
+    subcategories: Vec<Value>,
+    breadcrumbs: Vec<(String, String)>,
+    active: Option<i64>,
+}
+
+async fn render_list(
+    app: &App,
+    chrome: &Arc<Chrome>,
+    list: ListPage,
+    page: i64,
+) -> Result<Rendered, PageError> {
+    let mut deps = list.deps;
+    let now = OffsetDateTime::now_utc();
+    let (total, articles) = {
+        let lists = app.read.lists().await?;
+        let total = lists.count(&list.filter, now);
+        let offset = usize::try_from((page - 1) * PER_PAGE).unwrap_or(usize::MAX);
+        (
+            total,
+            lists.list(&list.filter, now, offset, PER_PAGE as usize),
+        )
+    };
+    let total = i64::try_from(total).unwrap_or(i64::MAX);
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    if page > pages {
+        return Err(PageError::not_found());
+    }
+    let most_read = app.read.most_read().await?;
+    let own = vec![
+        ("kind", Value::from(list.kind)),
+        ("heading", Value::from(list.heading.as_str())),
+        ("description", Value::from(list.description.as_str())),
+        ("articles", context::cards(chrome, &articles, &mut deps)),
+        ("subcategories", Value::from(list.subcategories)),
+        ("pagination", pagination(&list.path, page, pages)),
+        ("most_read", context::cards(chrome, &most_read, &mut deps)),
+    ];
+    let title = if page > 1 {
+        format!("{} – {} {page}", list.heading, app.theme.message("page"))
+    } else {
+        list.heading.clone()
+    };
+    let mut meta = Meta::new(Some(title), with_query_key(&list.path, page));
+    meta.description = list.description.clone();
+    let ctx = context::page(chrome, meta, list.breadcrumbs, list.active, own);
+    Ok((app.theme.render("list.html", ctx)?, deps, None))
+}
+
+pub async fn category(
+    State(app): State<App>,
+    PathText(slug): PathText,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let page = parse_page_number(query.as_deref())?;
+    let path = category_path(&slug);
+    let render_app = app.clone();
+    let (page, hit) = cached(&app, with_query_key(&path, page), || async move {
+        let app = render_app;
+        let chrome = app.read.chrome().await?;
+        let c = chrome
+            .category_by_slug(&slug)
+            .ok_or_else(PageError::not_found)?
+            .clone();
+        let ids = chrome.with_descendants(c.id);
+        let breadcrumbs: Vec<(String, String)> = chrome
+            .trail(c.id)
+            .into_iter()
+            .map(|k| (k.name.clone(), category_path(&k.slug)))
+            .collect();
+        let subcategories = chrome
+            .categories
+            .iter()
+            .filter(|k| k.parent_id == Some(c.id))
+            .map(|k| minijinja::context! {name => k.name.as_str(), url => category_path(&k.slug)})
+            .collect();
+        let list = ListPage {
+            kind: "category",
+            heading: c.name.clone(),
+            description: c.description.clone(),
+            path,
+            deps: ids.iter().map(|id| Dep::Category(*id)).collect(),
+            filter: ListFilter {
+                categories: ids,
+                ..Default::default()
+            },
+            subcategories,
+            breadcrumbs,
+            active: Some(c.id),
+        };
+        render_list(&app, &chrome, list, page).await
+    })
+    .await?;
+    Ok(serve(&app, &page, &headers, hit))
+}
+
+pub async fn tag(
+    State(app): State<App>,
+    PathText(slug): PathText,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let page = parse_page_number(query.as_deref())?;
+    let path = tag_path(&slug);
+    let render_app = app.clone();
+    let (page, hit) = cached(&app, with_query_key(&path, page), || async move {
+        let app = render_app;
+        let chrome = app.read.chrome().await?;
+        let tag = app
+            .store
+            .tag_by_slug(&slug)
+            .await?
+            .ok_or_else(PageError::not_found)?;
+        let heading = format!("{}: {}", app.theme.message("tag_label"), tag.name);
+        let list = ListPage {
+            kind: "tag",
+            heading,
+            description: String::new(),
+            breadcrumbs: vec![(tag.name.clone(), path.clone())],
+            path,
+            deps: vec![Dep::Tag(tag.id)],
+            filter: ListFilter {
+                tag: Some(tag.id),
+                ..Default::default()
+            },
+            subcategories: Vec::new(),
+            active: None,
+        };
+        render_list(&app, &chrome, list, page).await
+    })
+    .await?;
+    Ok(serve(&app, &page, &headers, hit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers() {
+        assert_eq!(parse_page_number(None).ok(), Some(1));
+        assert_eq!(parse_page_number(Some("page=3&utm=x")).ok(), Some(3));
+        for bad in [
+            "page=abc",
+            "page=0",
+            "page=-1",
+            "page=%201",
+            "page=+1",
+            "page=100001",
+        ] {
+            assert!(parse_page_number(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The reader's pages. Each handler looks in the page cache first; a miss reads the read side,
+//! renders the theme and fills the cache. Live values are written in at serve time either way.
+
+mod article;
+mod assets;
+mod home;
+mod lists;
+mod static_page;
+
+use std::{net::IpAddr, sync::Arc};
+
+pub use article::{article, print};
+pub use assets::{media, static_file};
+pub use home::home;
+pub use lists::{category, tag};
+pub use static_page::page;
+
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use minijinja::Value;
+
+use crate::{
+    app::App,
+    context::{self, Meta},
+    error::{Error, ErrorPage},
+    identity::{
+        ClientAddr, VISITOR_COOKIE, Visitor, cookie_value, new_visitor_id, valid_visitor_id,
+        visitor_cookie,
+    },
+    read::{cache::CachedPage, live::anonymous_key},
+};
+
+/// Why a page isn't shown as asked: an error, or the page lives at another address.
+#[derive(Debug)]
+pub enum PageError {
+    Failed(Error),
+    /// A stale slug: 301 to the current address.
+    Moved(String),
+}
+
+impl PageError {
+    pub fn not_found() -> Self {
+        Self::Failed(Error::not_found())
+    }
+}
+
+impl<E: Into<Error>> From<E> for PageError {
+    fn from(err: E) -> Self {
+        Self::Failed(err.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Failed(err) => err.into_response(),
+            Self::Moved(to) => match HeaderValue::from_str(&to) {
+                Ok(location) => (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(header::LOCATION, location)],
+                )
+                    .into_response(),
+                Err(_) => Error::not_found().into_response(),
+            },
+        }
+    }
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
+            });
+            coding.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+/// Writes the live values into a page and picks the encoding.
+fn serve(app: &App, page: &CachedPage, headers: &HeaderMap, hit: bool) -> Response {
+    let values: Vec<String> = page
+        .template
+        .slots()
+        .iter()
+        .map(|slot| {
+            sen_core::format::number(
+                u64::try_from(app.read.live_value(*slot, page.article)).unwrap_or(0),
+            )
+        })
+        .collect();
+    let gzip = accepts_gzip(headers);
+    let body = if gzip {
+        page.gzip(&values)
+    } else {
+        page.plain(values)
+    };
+    let mut response = Response::new(Body::new(body));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        "x-cache",
+        HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+    );
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
+}
+
+/// What a miss renders: the HTML, what it shows (for invalidation) and the article whose views it
+/// shows.
+type Rendered = (String, Vec<crate::read::cache::Dep>, Option<i64>);
+
+/// A page from the cache, or rendered by `render` and then cached.
+async fn cached<F, Fut>(
+    app: &App,
+    key: String,
+    render: F,
+) -> Result<(Arc<CachedPage>, bool), PageError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Rendered, PageError>>,
+{
+    let cache = &app.read.cache;
+    if let Some(page) = cache.get(&key) {
+        return Ok((page, true));
+    }
+    let generation = cache.generation();
+    let (html, deps, article) = render().await?;
+    let page = Arc::new(CachedPage::new(html, deps, article));
+    cache.insert(key, page.clone(), generation);
+    Ok((page, false))
+}
+
+/// The layer of the public section: who the visitor is, their visit, their cookie, and the themed
+/// error pages.
+///
+/// A browser's first request has no cookie: its visit is counted under the daily-salted hash of
+/// address and User-Agent, and the id it is given is remembered at once, with its view, so the same
+/// browser coming back with the cookie is neither a second visit nor a second view.
+pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let client = req
+        .extensions()
+        .get::<ClientAddr>()
+        .and_then(|c| c.0)
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let bot = !user_agent.is_empty() && app.bots.is_bot(user_agent);
+    let visitors = &app.read.visitors;
+    let now = app.read.now_secs();
+    let counts = !bot && req.method() == Method::GET;
+    let mut issued = None;
+    let visitor = match cookie_value(&req, VISITOR_COOKIE).filter(|v| valid_visitor_id(v)) {
+        Some(id) => {
+            let key = visitors.cookie_key(id);
+            if counts {
+                visitors.request(key, now);
+            }
+            Visitor {
+                key,
+                has_cookie: true,
+                bot,
+            }
+        }
+        None => {
+            let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
+            if bot {
+                Visitor {
+                    key: anonymous,
+                    has_cookie: false,
+                    bot,
+                }
+            } else {
+                let id = new_visitor_id();
+                let key = visitors.cookie_key(&id);
+                if counts {
+                    visitors.request(anonymous, now);
+                    visitors.remember(key, now);
+                }
+                issued = Some(id);
+                Visitor {
+                    key,
+                    has_cookie: false,
+                    bot,
+                }
+            }
+        }
+    };
+    req.extensions_mut().insert(visitor);
+    let mut response = next.run(req).await;
+    if let Some(ErrorPage(error)) = response.extensions().get::<ErrorPage>().cloned() {
+        response = error_page(&app, &error).await;
+    }
+    if let Some(id) = issued
+        && let Ok(value) = HeaderValue::from_str(&visitor_cookie(&id, app.config.is_https()))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+pub async fn not_found() -> Error {
+    Error::not_found()
+}
+
+/// The themed error page; falls back to plain words when even the theme or the store fails.
+pub async fn error_page(app: &App, error: &Error) -> Response {
+    let status = error.status();
+    let (heading_key, message_key) = error.code.message_keys();
+    let heading = app.theme.message(heading_key);
+    let mut message = app.theme.message(message_key);
+    if let Some(field) = &error.field
+        && status == StatusCode::BAD_REQUEST
+    {
+        message = format!("{message} ({field})");
+    }
+    let html = match app.read.chrome().await {
+        Ok(chrome) => {
+            let own = vec![
+                ("status", Value::from(status.as_u16())),
+                ("heading", Value::from(heading.as_str())),
+                ("message", Value::from(message.as_str())),
+            ];
+            let meta = Meta::new(Some(heading.clone()), "");
+            let ctx = context::page(&chrome, meta, vec![], None, own);
+            app.theme.render("error.html", ctx).ok()
+        }
+        Err(_) => None,
+    };
+    let html = html.unwrap_or_else(|| {
+        format!(
+            "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>{0}</title><h1>{0}</h1><p>{1}</p></html>",
+            html_escape(&heading),
+            html_escape(&message)
+        )
+    });
+    // Error pages have no live values worth a cache entry; markers are simply filled in.
+    let page = CachedPage::new(html, vec![], None);
+    let mut response = serve(app, &page, &HeaderMap::new(), false);
+    *response.status_mut() = status;
+    response.headers_mut().remove("x-cache");
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_acceptance() {
+        let mut h = HeaderMap::new();
+        assert!(!accepts_gzip(&h));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br"),
+        );
+        assert!(accepts_gzip(&h));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br;q=1.0, gzip;q=0"),
+        );
+        assert!(!accepts_gzip(&h));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
+        assert!(!accepts_gzip(&h));
+    }
+}

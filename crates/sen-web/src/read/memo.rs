@@ -1,0 +1,84 @@
+//! A value made from the store and kept until a change says it is old.
+
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+/// Keeps one value made from the store. A change clears it and moves the generation on; a value
+/// made from reads that began before that change is handed to its caller but never kept, so a
+/// reader can't put back what a change has just thrown out.
+pub struct Memo<T> {
+    slot: Mutex<Slot<T>>,
+    max_age: Option<Duration>,
+}
+
+struct Slot<T> {
+    generation: u64,
+    value: Option<(Instant, T)>,
+}
+
+impl<T: Clone> Memo<T> {
+    /// A memo whose value is also made again after `max_age` (for what no change reports).
+    pub fn new(max_age: Option<Duration>) -> Self {
+        Self {
+            slot: Mutex::new(Slot {
+                generation: 0,
+                value: None,
+            }),
+            max_age,
+        }
+    }
+
+    /// The kept value, unless it is missing, too old or refused by `still_good`.
+    pub fn get(&self, still_good: impl FnOnce(&T) -> bool) -> Option<T> {
+        let slot = self.slot.lock();
+        let (made, value) = slot.value.as_ref()?;
+        let young = self.max_age.is_none_or(|max| made.elapsed() < max);
+        (young && still_good(value)).then(|| value.clone())
+    }
+
+    /// Taken before reading the store for a new value.
+    pub fn generation(&self) -> u64 {
+        self.slot.lock().generation
+    }
+
+    /// Keeps `value` if nothing cleared the memo since `generation` was taken.
+    pub fn put(&self, generation: u64, value: T) {
+        let mut slot = self.slot.lock();
+        if slot.generation == generation {
+            slot.value = Some((Instant::now(), value));
+        }
+    }
+
+    pub fn clear(&self) {
+        let mut slot = self.slot.lock();
+        slot.generation += 1;
+        slot.value = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_made_across_a_change_is_not_kept() {
+        let memo: Memo<u32> = Memo::new(None);
+        let before = memo.generation();
+        // A change arrives while the value is being made from older reads.
+        memo.clear();
+        memo.put(before, 1);
+        assert_eq!(memo.get(|_| true), None);
+        let now = memo.generation();
+        memo.put(now, 2);
+        assert_eq!(memo.get(|_| true), Some(2));
+        assert_eq!(memo.get(|v| *v != 2), None);
+    }
+
+    #[test]
+    fn values_expire_after_their_age() {
+        let memo: Memo<u32> = Memo::new(Some(Duration::ZERO));
+        memo.put(memo.generation(), 1);
+        assert_eq!(memo.get(|_| true), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! The read side: what pages and the API show, kept in memory and brought up to date by changes —
+//! the catalogue of published articles, the page cache, the live counters and the chrome. Sections
+//! (public pages, the API, later the admin) call it; none of them reaches past it into the store's
+//! lists.
+
+pub mod cache;
+pub mod catalog;
+pub mod chrome;
+pub mod live;
+pub mod memo;
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use parking_lot::RwLockReadGuard;
+use sen_core::{Change, format};
+use sen_store::{Store, StoreError};
+
+use cache::{PageCache, Slot};
+use catalog::{Catalog, Entry, Index};
+use chrome::{Chrome, this_year};
+use live::{ViewCounters, Visitors};
+use memo::Memo;
+
+/// A shared list of catalogue entries.
+pub type ArticleList = Arc<Vec<Arc<Entry>>>;
+
+/// How long the most-read ranking is kept: views change it without any change event.
+const MOST_READ_AGE: Duration = Duration::from_secs(60);
+
+/// Visit figures booked in the store, refreshed every tick; pending visits are added when shown.
+#[derive(Default)]
+pub struct VisitFigures {
+    pub today: AtomicI64,
+    pub week: AtomicI64,
+    pub all: AtomicI64,
+    pub online_all_nodes: AtomicI64,
+    pub in_flight: AtomicI64,
+}
+
+/// How the read side is sized.
+pub struct ReadConfig {
+    pub base_url: String,
+    pub cache_bytes: u64,
+    pub cache_ttl: Duration,
+    pub visitor_capacity: usize,
+}
+
+pub struct ReadSide {
+    store: Store,
+    base_url: String,
+    pub cache: PageCache,
+    pub catalog: Catalog,
+    pub views: ViewCounters,
+    pub visitors: Visitors,
+    pub figures: VisitFigures,
+    chrome: Memo<Arc<Chrome>>,
+    most_read: Memo<ArticleList>,
+    started: Instant,
+}
+
+impl ReadSide {
+    pub fn new(store: Store, config: ReadConfig) -> Self {
+        Self {
+            store,
+            base_url: config.base_url,
+            cache: PageCache::new(config.cache_bytes, config.cache_ttl),
+            catalog: Catalog::default(),
+            views: ViewCounters::default(),
+            visitors: Visitors::new(config.visitor_capacity),
+            figures: VisitFigures::default(),
+            chrome: Memo::new(None),
+            most_read: Memo::new(Some(MOST_READ_AGE)),
+            started: Instant::now(),
+        }
+    }
+
+    /// Seconds since start: the clock of visits and repeat views.
+    pub fn now_secs(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    /// Marks what a change makes old: called right after a local commit and for every outbox entry.
+    pub fn apply_change(&self, change: &Change) {
+        self.catalog.apply(change);
+        self.cache.apply(change);
+        match change {
+            Change::Site | Change::Category { .. } | Change::Page { .. } => self.chrome.clear(),
+            Change::Article { .. } => {}
+        }
+        self.most_read.clear();
+    }
+
+    /// The chrome, read again after a change to the site, the categories or the pages (and at
+    /// the turn of the year, for the copyright line).
+    pub async fn chrome(&self) -> Result<Arc<Chrome>, StoreError> {
+        if let Some(chrome) = self.chrome.get(|c| c.values.year == this_year()) {
+            return Ok(chrome);
+        }
+        let generation = self.chrome.generation();
+        let chrome = Arc::new(Chrome::new(
+            self.store.site().await?,
+            self.store.categories().await?,
+            self.store.pages().await?,
+            &self.base_url,
+        ));
+        self.chrome.put(generation, chrome.clone());
+        Ok(chrome)
+    }
+
+    /// The catalogue of published articles, up to date with every change seen so far.
+    pub async fn lists(&self) -> Result<RwLockReadGuard<'_, Index>, StoreError> {
+        self.catalog.read(&self.store).await
+    }
+
+    /// The most read articles of the last 7 days, recomputed at most once a minute and after
+    /// every change.
+    pub async fn most_read(&self) -> Result<ArticleList, StoreError> {
+        if let Some(list) = self.most_read.get(|_| true) {
+            return Ok(list);
+        }
+        let generation = self.most_read.generation();
+        let since = format::day_key(time::OffsetDateTime::now_utc() - time::Duration::days(6));
+        let ranked = self.store.most_read(&since, 6).await?;
+        let list: Vec<Arc<Entry>> = {
+            let lists = self.lists().await?;
+            ranked
+                .iter()
+                .filter_map(|id| lists.get(*id).cloned())
+                .collect()
+        };
+        let list = Arc::new(list);
+        self.most_read.put(generation, list.clone());
+        Ok(list)
+    }
+
+    /// The value of a live slot right now.
+    pub fn live_value(&self, slot: Slot, article: Option<i64>) -> i64 {
+        let f = &self.figures;
+        let unbooked = f.in_flight.load(Ordering::Relaxed) + self.visitors.pending_visits();
+        match slot {
+            Slot::Views => article.map(|id| self.views.current(id, 0)).unwrap_or(0),
+            Slot::Online => {
+                let here = i64::try_from(self.visitors.online_here()).unwrap_or(i64::MAX);
+                f.online_all_nodes.load(Ordering::Relaxed).max(here)
+            }
+            Slot::Today => f.today.load(Ordering::Relaxed) + unbooked,
+            Slot::Week => f.week.load(Ordering::Relaxed) + unbooked,
+            Slot::Total => f.all.load(Ordering::Relaxed) + unbooked,
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Every route of sen, and the layers of each section, in one place.
+//!
+//! - the public site (`pages`): visitor, visit, cookie and themed errors around cached pages;
+//! - the JSON API (`api`), its OpenAPI document at `/api/v1/openapi.json`;
+//! - operations (`ops`): `/healthz`, `/metrics`;
+//! - the theme's files and stored media.
+//!
+//! Every request first goes through `observe` (client address, request id, log line, metrics,
+//! security headers).
+
+use axum::{Router, middleware::from_fn_with_state, routing::get};
+
+use crate::{api, app::App, observe::observe, ops, pages};
+
+impl App {
+    pub fn router(&self) -> Router {
+        let public = Router::new()
+            .route("/", get(pages::home))
+            .route("/chuyen-muc/{slug}", get(pages::category))
+            .route("/the/{slug}", get(pages::tag))
+            .route("/tin/{file}", get(pages::article))
+            .route("/in/{id}", get(pages::print))
+            .route("/trang/{slug}", get(pages::page))
+            .fallback(pages::not_found)
+            .layer(from_fn_with_state(self.clone(), pages::public_layer));
+        let (api, _) = api::router();
+        Router::new()
+            .route("/static/{*file}", get(pages::static_file))
+            .route("/media/{*key}", get(pages::media))
+            .route("/healthz", get(ops::healthz))
+            .route("/metrics", get(ops::metrics))
+            .merge(api)
+            .merge(public)
+            .layer(from_fn_with_state(self.clone(), observe))
+            .with_state(self.clone())
+    }
+}
+
+/// The API's OpenAPI document, as `/api/v1/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().1
+}
