@@ -177,6 +177,8 @@ test('a reader opens an article from the home page and is counted once', async (
   await page.waitForURL(new RegExp(`/in/${id}$`));
   assert.equal(await page.locator('nav.mainnav').count(), 0, 'no menu on the print view');
   // Its button (from static/print.js) opens the browser's print dialog, here a stand-in.
+  assert.equal((await fetch(`${base}/static/print.js`)).status, 200,
+    'static/print.js is served (the embedded theme needs it listed in EMBEDDED in crates/sen-web/src/theme.rs)');
   await page.evaluate(() => { window.print = () => { window.printed = (window.printed ?? 0) + 1; }; });
   await page.getByRole('button', { name: 'In trang này' }).click();
   assert.equal(await page.evaluate(() => window.printed), 1, 'the print button calls window.print()');
