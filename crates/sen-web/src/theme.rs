@@ -28,6 +28,7 @@ const EMBEDDED: &[(&str, &[u8])] = embedded![
     "static/favicon.svg",
     "static/drum.svg",
     "static/drum-light.svg",
+    "static/print.js",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -196,7 +196,7 @@ pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) 
                 let key = visitors.cookie_key(&id);
                 if counts {
                     visitors.request(anonymous, now);
-                    visitors.remember(key, now);
+                    visitors.remember(key, anonymous, now);
                 }
                 issued = Some(id);
                 Visitor {

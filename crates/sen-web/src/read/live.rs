@@ -147,6 +147,8 @@ struct Seen {
     at: u64,
     /// Made a request under this key (a key only remembered is not one more visitor online).
     requested: bool,
+    /// A cookie remembered for the address hash its first visit was counted under.
+    stands_for: Option<u64>,
 }
 
 /// Visits, online visitors and repeat views, in bounded memory under any load.
@@ -185,39 +187,68 @@ impl Visitors {
 
     /// A visitor made a public request at second `now`: starts a visit after a gap of 30 minutes.
     pub fn request(&self, visitor: u64, now: u64) {
-        self.see(visitor, now, true);
+        self.see(visitor, now);
     }
 
-    /// Remembers a visitor as seen at `now` without counting a visit: the cookie just given to a
-    /// browser whose visit was counted under its address.
-    pub fn remember(&self, visitor: u64, now: u64) {
-        self.see(visitor, now, false);
-    }
-
-    fn see(&self, visitor: u64, now: u64, counts: bool) {
+    /// Remembers the cookie just given to a browser whose visit was counted under `counted_as`
+    /// (its address hash): seen, no visit. When the browser comes back with the cookie, the cookie
+    /// takes over: no second visit, and the address hash no longer counts as one more online.
+    pub fn remember(&self, visitor: u64, counted_as: u64, now: u64) {
         let mut shard = self.shards[Self::shard_of(visitor)].lock();
-        let last = shard.last_seen.get(&visitor).copied();
-        let gap = last.map(|last| now.saturating_sub(last.at));
-        if counts && gap.is_none_or(|gap| gap > VISIT_GAP_SECS) {
-            self.pending_visits.fetch_add(1, Ordering::Relaxed);
+        if shard.last_seen.len() < self.per_shard {
+            shard.last_seen.insert(
+                visitor,
+                Seen {
+                    at: now,
+                    requested: false,
+                    stands_for: Some(counted_as),
+                },
+            );
         }
-        // Online until the next sweep recounts exactly.
-        let was_online =
-            last.is_some_and(|l| l.requested) && gap.is_some_and(|g| g <= ONLINE_WINDOW_SECS);
-        if counts && !was_online {
-            self.online.fetch_add(1, Ordering::Relaxed);
-        }
-        if shard.last_seen.len() >= self.per_shard && !shard.last_seen.contains_key(&visitor) {
-            shard
-                .last_seen
-                .retain(|_, last| now.saturating_sub(last.at) <= VISIT_GAP_SECS);
-            if shard.last_seen.len() >= self.per_shard {
-                // Full of live visitors: this one is counted but not remembered.
-                return;
+    }
+
+    fn see(&self, visitor: u64, now: u64) {
+        let handed_over = {
+            let mut shard = self.shards[Self::shard_of(visitor)].lock();
+            let last = shard.last_seen.get(&visitor).copied();
+            let gap = last.map(|last| now.saturating_sub(last.at));
+            if gap.is_none_or(|gap| gap > VISIT_GAP_SECS) {
+                self.pending_visits.fetch_add(1, Ordering::Relaxed);
             }
+            let takes_over = last.and_then(|l| l.stands_for);
+            let was_online = (last.is_some_and(|l| l.requested) || takes_over.is_some())
+                && gap.is_some_and(|g| g <= ONLINE_WINDOW_SECS);
+            // Online until the next sweep recounts exactly.
+            if !was_online {
+                self.online.fetch_add(1, Ordering::Relaxed);
+            }
+            if shard.last_seen.len() >= self.per_shard && !shard.last_seen.contains_key(&visitor) {
+                shard
+                    .last_seen
+                    .retain(|_, last| now.saturating_sub(last.at) <= VISIT_GAP_SECS);
+                if shard.last_seen.len() >= self.per_shard {
+                    // Full of live visitors: this one is counted but not remembered.
+                    return;
+                }
+            }
+            shard.last_seen.insert(
+                visitor,
+                Seen {
+                    at: now,
+                    requested: true,
+                    stands_for: None,
+                },
+            );
+            takes_over
+        };
+        if let Some(address) = handed_over
+            && let Some(seen) = self.shards[Self::shard_of(address)]
+                .lock()
+                .last_seen
+                .get_mut(&address)
+        {
+            seen.requested = false;
         }
-        let requested = counts || last.is_some_and(|l| l.requested);
-        shard.last_seen.insert(visitor, Seen { at: now, requested });
     }
 
     /// Whether a view of `article` by a visitor with a cookie counts: once per 30 minutes.
