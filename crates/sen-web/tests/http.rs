@@ -718,7 +718,11 @@ async fn two_nodes_agree_with_the_database_after_concurrent_writers() {
                 }
                 // Readers keep both nodes' caches and catalogues busy meanwhile.
                 if n.is_multiple_of(4) {
-                    let base = if n.is_multiple_of(8) { &a_base } else { &b_base };
+                    let base = if n.is_multiple_of(8) {
+                        &a_base
+                    } else {
+                        &b_base
+                    };
                     let _ = client()
                         .get(format!("{base}/chuyen-muc/tin-tuc"))
                         .send()

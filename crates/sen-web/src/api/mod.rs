@@ -309,3 +309,19 @@ async fn stats(State(app): State<App>) -> Json<Stats> {
         total: value(Slot::Total),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// Only what `routes!` registers is in the document: every other `.route(` here must be one
+    /// of the two that are not API operations (the document itself and the JSON 404).
+    #[test]
+    fn every_api_route_is_registered_for_the_document() {
+        let source = include_str!("mod.rs");
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        assert_eq!(code.matches(".route(").count(), 2);
+        assert_eq!(
+            super::router().1.paths.paths.len(),
+            code.matches(".routes(routes!(").count()
+        );
+    }
+}
