@@ -121,22 +121,41 @@ async fn render_list(
     Ok((app.theme.render("list.html", ctx)?, deps, None))
 }
 
+/// One page of a list: from the cache, or described by `describe` (which may refuse with 404)
+/// and rendered.
+async fn serve_list<F, Fut>(
+    app: App,
+    path: String,
+    query: Option<String>,
+    headers: HeaderMap,
+    describe: F,
+) -> Result<Response, PageError>
+where
+    F: FnOnce(App, Arc<Chrome>) -> Fut,
+    Fut: std::future::Future<Output = Result<ListPage, PageError>>,
+{
+    let number = parse_page_number(query.as_deref())?;
+    let render_app = app.clone();
+    let (page, hit) = cached(&app, with_query_key(&path, number), || async move {
+        let chrome = render_app.read.chrome().await?;
+        let list = describe(render_app.clone(), chrome.clone()).await?;
+        render_list(&render_app, &chrome, list, number).await
+    })
+    .await?;
+    Ok(serve(&app, &page, &headers, hit))
+}
+
 pub async fn category(
     State(app): State<App>,
     PathText(slug): PathText,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let page = parse_page_number(query.as_deref())?;
     let path = category_path(&slug);
-    let render_app = app.clone();
-    let (page, hit) = cached(&app, with_query_key(&path, page), || async move {
-        let app = render_app;
-        let chrome = app.read.chrome().await?;
+    serve_list(app, path.clone(), query, headers, |_, chrome| async move {
         let c = chrome
             .category_by_slug(&slug)
-            .ok_or_else(PageError::not_found)?
-            .clone();
+            .ok_or_else(PageError::not_found)?;
         let ids = chrome.with_descendants(c.id);
         let breadcrumbs: Vec<(String, String)> = chrome
             .trail(c.id)
@@ -149,7 +168,7 @@ pub async fn category(
             .filter(|k| k.parent_id == Some(c.id))
             .map(|k| minijinja::context! {name => k.name.as_str(), url => category_path(&k.slug)})
             .collect();
-        let list = ListPage {
+        Ok(ListPage {
             kind: "category",
             heading: c.name.clone(),
             description: c.description.clone(),
@@ -162,11 +181,9 @@ pub async fn category(
             subcategories,
             breadcrumbs,
             active: Some(c.id),
-        };
-        render_list(&app, &chrome, list, page).await
+        })
     })
-    .await?;
-    Ok(serve(&app, &page, &headers, hit))
+    .await
 }
 
 pub async fn tag(
@@ -175,21 +192,16 @@ pub async fn tag(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let page = parse_page_number(query.as_deref())?;
     let path = tag_path(&slug);
-    let render_app = app.clone();
-    let (page, hit) = cached(&app, with_query_key(&path, page), || async move {
-        let app = render_app;
-        let chrome = app.read.chrome().await?;
+    serve_list(app, path.clone(), query, headers, |app, _| async move {
         let tag = app
             .store
             .tag_by_slug(&slug)
             .await?
             .ok_or_else(PageError::not_found)?;
-        let heading = format!("{}: {}", app.theme.message("tag_label"), tag.name);
-        let list = ListPage {
+        Ok(ListPage {
             kind: "tag",
-            heading,
+            heading: format!("{}: {}", app.theme.message("tag_label"), tag.name),
             description: String::new(),
             breadcrumbs: vec![(tag.name.clone(), path.clone())],
             path,
@@ -200,11 +212,9 @@ pub async fn tag(
             },
             subcategories: Vec::new(),
             active: None,
-        };
-        render_list(&app, &chrome, list, page).await
+        })
     })
-    .await?;
-    Ok(serve(&app, &page, &headers, hit))
+    .await
 }
 
 #[cfg(test)]
