@@ -410,14 +410,17 @@ fn is_http_url(s: &str) -> bool {
 /// Allow-list sanitising of editor HTML, applied once on the way in.
 pub fn sanitize_html(html: &str) -> String {
     let cleaned = text::clean(html);
-    ammonia::Builder::default()
+    let sanitised = ammonia::Builder::default()
         .add_tags(["figure", "figcaption"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
         .link_rel(Some("noopener noreferrer"))
         .url_schemes(["http", "https", "mailto", "tel"].into())
         .clean(&cleaned)
-        .to_string()
+        .to_string();
+    // The parser decodes character references (`&#1;`) and the serialiser writes control
+    // characters back raw, so a marker can appear only now: clean again.
+    text::clean(&sanitised)
 }
 
 #[cfg(test)]
@@ -460,6 +463,34 @@ mod tests {
             input.validated().expect_err("invalid").code,
             ErrorCode::InvalidUrl
         );
+    }
+
+    #[test]
+    fn live_value_markers_never_survive_sanitising() {
+        for n in [1u32, 2] {
+            let raw = char::from_u32(n).expect("a control character").to_string();
+            for written in [
+                raw,
+                format!("&#{n};"),
+                format!("&#0{n};"),
+                format!("&#000{n};"),
+                format!("&#x{n};"),
+                format!("&#x0{n};"),
+                format!("&#X{n:02X};"),
+                format!("&#x{n}"),
+                format!("&#{n}"),
+            ] {
+                for html in [
+                    format!("<p>a{written}b</p>"),
+                    format!("<a href=\"https://x.vn/{written}\" title=\"t{written}\">x</a>"),
+                    format!("<img alt=\"{written}\" src=\"/a.jpg\">"),
+                    format!("<table><tr><td>{written}</td></tr></table>"),
+                ] {
+                    let out = sanitize_html(&html);
+                    assert!(!out.contains(['\u{1}', '\u{2}']), "{html:?} gave {out:?}");
+                }
+            }
+        }
     }
 
     #[test]
