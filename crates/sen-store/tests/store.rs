@@ -9,6 +9,7 @@ use sen_store::{
     dual_test, testing,
 };
 use time::{Duration, OffsetDateTime};
+use unicode_normalization::UnicodeNormalization;
 
 async fn category(store: &Store, name: &str) -> i64 {
     store
@@ -65,16 +66,24 @@ dual_test!(
     |backend| async move {
         let store = testing::store(backend).await;
         let cat = category(&store, "Tin hoạt động").await;
-        let nfd_title: String = "Hội nghị tổng kết".chars().collect::<String>();
-        let mut input = published(&unicode_nfd(&nfd_title), cat, 5);
-        input.tags = vec!["Chuyển đổi số".into(), "Đại hội".into()];
+        // Decomposed spellings of the same text, as old copy-paste produces.
+        let nfd_title: String = "Hội nghị tổng kết".nfd().collect();
+        let nfd_tag: String = "Chuyển đổi số".nfd().collect();
+        assert_ne!(nfd_title, "Hội nghị tổng kết");
+        assert_ne!(nfd_tag, "Chuyển đổi số");
+        let mut input = published(&nfd_title, cat, 5);
+        input.tags = vec![nfd_tag, "Đại hội".into()];
+        input.summary = "Tóm tắt".nfd().collect();
         input.body = "<p>Nội dung <script>x</script></p>".into();
         let article = store.create_article(input).await.expect("create");
         assert_eq!(article.title, "Hội nghị tổng kết");
         assert_eq!(article.slug, "hoi-nghi-tong-ket");
         assert!(!article.body.contains("script"));
+        assert_eq!(article.summary, "Tóm tắt");
         let tags: Vec<_> = article.tags.iter().map(|t| t.slug.as_str()).collect();
         assert_eq!(tags, ["chuyen-doi-so", "dai-hoi"]);
+        let names: Vec<_> = article.tags.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Chuyển đổi số", "Đại hội"]);
         assert!(article.published_at.is_some());
         assert_ne!(article.created_at, OffsetDateTime::UNIX_EPOCH);
         let again = store
@@ -92,11 +101,6 @@ dual_test!(
         );
     }
 );
-
-fn unicode_nfd(s: &str) -> String {
-    // A decomposed spelling of the same text, as old copy-paste produces.
-    s.replace('ộ', "ô\u{323}").replace('ế', "ê\u{301}")
-}
 
 dual_test!(
     listed_articles_are_the_published_ones_with_their_tags,
