@@ -38,21 +38,20 @@ impl Store {
         let input = input.validated()?;
         let slug = input.slug.clone().unwrap_or_default();
         let t = now();
-        let id = on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let (id,): (i64,) = sqlx::query_as(
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = on_db!(&mut tx, tx c => {
+            sqlx::query_as(
                 "INSERT INTO categories (parent_id, name, slug, description, position, in_menu, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
             )
             .bind(input.parent_id).bind(&input.name).bind(&slug).bind(&input.description)
             .bind(input.position).bind(input.in_menu).bind(t)
-            .fetch_one(&mut *tx)
+            .fetch_one(c)
             .await
-            .map_err(|e| StoreError::unique(e, "slug"))?;
-            append_change!(tx, &Change::Category { id });
-            tx.commit().await?;
-            Ok::<_, StoreError>(id)
-        })?;
+        })
+        .map_err(|e| StoreError::unique(e, "slug"))?;
+        append_change(&mut tx, &Change::Category { id }).await?;
+        tx.commit().await?;
         self.notify(&Change::Category { id });
         Ok(Category {
             id,
@@ -71,24 +70,24 @@ impl Store {
             return Err(StoreError::Conflict("parent"));
         }
         let slug = input.slug.clone().unwrap_or_default();
-        on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let done = sqlx::query(
+        let mut tx = self.begin().await?;
+        let done = on_db!(&mut tx, tx c => {
+            sqlx::query(
                 "UPDATE categories SET parent_id = $2, name = $3, slug = $4, description = $5, position = $6, \
                  in_menu = $7, updated_at = $8 WHERE id = $1",
             )
             .bind(id).bind(input.parent_id).bind(&input.name).bind(&slug).bind(&input.description)
             .bind(input.position).bind(input.in_menu).bind(now())
-            .execute(&mut *tx)
+            .execute(c)
             .await
-            .map_err(|e| StoreError::unique(e, "slug"))?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            append_change!(tx, &Change::Category { id });
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+            .map(|done| done.rows_affected())
+        })
+        .map_err(|e| StoreError::unique(e, "slug"))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_change(&mut tx, &Change::Category { id }).await?;
+        tx.commit().await?;
         self.notify(&Change::Category { id });
         Ok(Category {
             id,

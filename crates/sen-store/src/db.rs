@@ -11,8 +11,21 @@ use sqlx::{
 use crate::{Result, StoreError, inline::InlineReader};
 
 /// Runs one body against whichever pool the store holds; the body is type-checked once per backend.
-/// `read` picks the reader pool, `write` the single-writer pool on SQLite (the same pool on PostgreSQL).
+/// `read` picks the reader pool, `write` the single-writer pool on SQLite (the same pool on PostgreSQL);
+/// `tx` runs it on the connection of a [`Tx`] (given as `&mut Tx`).
 macro_rules! on_db {
+    ($tx:expr, tx $c:ident => $body:expr) => {
+        match &mut *$tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
     ($store:expr, read $p:ident => $body:expr) => {
         match &$store.backend {
             $crate::db::Pools::Sqlite { read: $p, .. } => $body,
@@ -36,6 +49,23 @@ pub(crate) enum Pools {
         inline: Arc<InlineReader>,
     },
     Postgres(PgPool),
+}
+
+/// A write transaction on whichever database the store holds: the functions that write inside a
+/// caller's transaction take `&mut Tx` and run each statement through `on_db!(tx, tx c => …)`.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Self::Sqlite(t) => t.commit().await?,
+            Self::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +145,14 @@ impl Store {
             Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Begins a write transaction (on SQLite, on the one writer connection).
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.backend {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,21 +1,24 @@
 use sen_core::Change;
 use time::OffsetDateTime;
 
-use crate::{Result, Store, db::on_db};
+use crate::{
+    Result, Store,
+    db::{Tx, now, on_db},
+};
 
 /// Appends a change to the outbox inside the caller's transaction, so the change and the write it
 /// describes commit together.
-macro_rules! append_change {
-    ($tx:expr, $change:expr) => {{
-        let json = serde_json::to_string($change)?;
+pub(crate) async fn append_change(tx: &mut Tx, change: &Change) -> Result<()> {
+    let json = serde_json::to_string(change)?;
+    on_db!(tx, tx c => {
         sqlx::query("INSERT INTO outbox (change, created_at) VALUES ($1, $2)")
-            .bind(json)
-            .bind($crate::db::now())
-            .execute(&mut *$tx)
-            .await?;
-    }};
+            .bind(&json)
+            .bind(now())
+            .execute(c)
+            .await.map(|done| done.rows_affected())
+    })?;
+    Ok(())
 }
-pub(crate) use append_change;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
