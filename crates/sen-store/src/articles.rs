@@ -250,10 +250,7 @@ impl Store {
             .fetch_one(c)
             .await
         })
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
-            _ => StoreError::Database(e),
-        })?;
+        .map_err(|e| StoreError::constraint(e, None, Some("category_id")))?;
         let tags = link_tags(&mut tx, id, &input.tags).await?;
         let change = Change::Article {
             id,
@@ -288,10 +285,7 @@ impl Store {
             .await
             .map(|done| done.rows_affected())
         })
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
-            _ => StoreError::Database(e),
-        })?;
+        .map_err(|e| StoreError::constraint(e, None, Some("category_id")))?;
         if done == 0 {
             return Err(StoreError::NotFound);
         }

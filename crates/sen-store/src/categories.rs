@@ -49,7 +49,7 @@ impl Store {
             .fetch_one(c)
             .await
         })
-        .map_err(|e| StoreError::unique(e, "slug"))?;
+        .map_err(|e| StoreError::constraint(e, Some("slug"), Some("parent_id")))?;
         append_change(&mut tx, &Change::Category { id }).await?;
         tx.commit().await?;
         self.notify(&Change::Category { id });
@@ -82,7 +82,7 @@ impl Store {
             .await
             .map(|done| done.rows_affected())
         })
-        .map_err(|e| StoreError::unique(e, "slug"))?;
+        .map_err(|e| StoreError::constraint(e, Some("slug"), Some("parent_id")))?;
         if done == 0 {
             return Err(StoreError::NotFound);
         }

@@ -1,7 +1,7 @@
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use parking_lot::RwLock;
-use sen_core::Change;
+use sen_core::{Change, ErrorCode, ValidationError};
 use sqlx::{
     PgPool, SqlitePool,
     postgres::PgPoolOptions,
@@ -74,6 +74,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// How long a query waits for a connection before the database counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
 
 /// The handle every part of sen uses to reach the database. Cheap to clone.
@@ -93,6 +96,12 @@ impl Store {
 
     /// Connects without migrating.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, ACQUIRE_TIMEOUT).await
+    }
+
+    /// Connects, waiting at most `acquire_timeout` for a connection (then the call fails as
+    /// [`StoreError::Unavailable`]).
+    pub(crate) async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Self> {
         let backend = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -109,12 +118,14 @@ impl Store {
             // A local file needs no ping before each query: that would double the thread hops.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .acquire_timeout(acquire_timeout)
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
             let inline = Arc::new(InlineReader::new(options.get_filename()));
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
+                .acquire_timeout(acquire_timeout)
                 .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await?;
@@ -126,12 +137,15 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(10)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(acquire_timeout)
                 .connect(url)
                 .await?;
             Pools::Postgres(pool)
         } else {
-            return Err(StoreError::UnsupportedUrl(url.to_string()));
+            return Err(StoreError::Invalid(ValidationError::new(
+                "database_url",
+                ErrorCode::InvalidUrl,
+            )));
         };
         Ok(Self {
             backend,

@@ -251,7 +251,7 @@ async fn insert_bundle(tx: &mut Tx, bundle: &Bundle, is_sample: bool) -> Result<
                         .fetch_optional(c)
                         .await
                 })?;
-                row.ok_or(StoreError::NotFound)?.0
+                row.ok_or(StoreError::MissingReference("category"))?.0
             }
         };
         let i = &a.input;

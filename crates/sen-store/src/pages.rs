@@ -68,7 +68,7 @@ impl Store {
             .fetch_one(c)
             .await
         })
-        .map_err(|e| StoreError::unique(e, "slug"))?;
+        .map_err(|e| StoreError::constraint(e, Some("slug"), None))?;
         append_change(&mut tx, &Change::Page { id }).await?;
         tx.commit().await?;
         self.notify(&Change::Page { id });
@@ -89,7 +89,7 @@ impl Store {
             .await
             .map(|done| done.rows_affected())
         })
-        .map_err(|e| StoreError::unique(e, "slug"))?;
+        .map_err(|e| StoreError::constraint(e, Some("slug"), None))?;
         if done == 0 {
             return Err(StoreError::NotFound);
         }

@@ -56,6 +56,11 @@ pub async fn fresh_url(backend: Backend) -> String {
     }
 }
 
+/// Connects to `url` (without migrating), giving up on a connection after `acquire_timeout`.
+pub async fn connect(url: &str, acquire_timeout: std::time::Duration) -> crate::Result<Store> {
+    Store::connect_with(url, acquire_timeout).await
+}
+
 /// A fresh, migrated store of the given kind.
 pub async fn store(backend: Backend) -> Store {
     Store::open(&fresh_url(backend).await)

@@ -244,9 +244,91 @@ dual_test!(updates_append_changes_and_notify, |backend| async move {
     );
     let missing = store.update_article(9999, ArticleInput::new("x", a)).await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
-    let bad_category = store.create_article(ArticleInput::new("x", 9999)).await;
-    assert!(matches!(bad_category, Err(StoreError::NotFound)));
 });
+
+dual_test!(errors_say_what_went_wrong, |backend| async move {
+    let store = testing::store(backend).await;
+    let cat = category(&store, "Tin").await;
+    let err = store
+        .create_article(ArticleInput::new("x", 9999))
+        .await
+        .expect_err("no such category");
+    assert!(
+        matches!(err, StoreError::MissingReference("category_id")),
+        "{err:?}"
+    );
+    assert_eq!(err.field(), Some("category_id"));
+    assert!(!err.is_unavailable());
+    let article = store
+        .create_article(ArticleInput::new("x", cat))
+        .await
+        .expect("create");
+    let err = store
+        .update_article(article.id, ArticleInput::new("x", 9999))
+        .await
+        .expect_err("no such category");
+    assert!(
+        matches!(err, StoreError::MissingReference("category_id")),
+        "{err:?}"
+    );
+    let err = store
+        .update_article(9999, ArticleInput::new("x", cat))
+        .await
+        .expect_err("no such article");
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert_eq!(err.field(), None);
+    let err = store
+        .create_category(CategoryInput {
+            name: "Tin".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("same slug");
+    assert_eq!(err.field(), Some("slug"));
+    let err = store
+        .create_article(ArticleInput::new(" ", cat))
+        .await
+        .expect_err("no title");
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(err.field(), Some("title"));
+    // A store whose pools are closed can reach no database.
+    store.close().await;
+    let err = store.categories().await.expect_err("closed");
+    assert!(err.is_unavailable(), "{err:?}");
+});
+
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let started = std::time::Instant::now();
+    let err = testing::connect(
+        &format!("postgres://postgres@127.0.0.1:{port}/test"),
+        std::time::Duration::from_millis(300),
+    )
+    .await
+    .err()
+    .expect("nothing listens");
+    assert!(err.is_unavailable(), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let err = testing::connect(
+        "sqlite:///nonexistent-sen-dir/portal.db",
+        std::time::Duration::from_millis(300),
+    )
+    .await
+    .err()
+    .expect("no such directory");
+    assert!(err.is_unavailable(), "{err:?}");
+    let err = Store::open("mysql://localhost/sen")
+        .await
+        .err()
+        .expect("unsupported");
+    assert_eq!(err.field(), Some("database_url"));
+}
 
 dual_test!(slugs_are_unique, |backend| async move {
     let store = testing::store(backend).await;
