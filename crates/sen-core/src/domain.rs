@@ -350,6 +350,8 @@ pub enum ErrorCode {
     InvalidSlug,
     InvalidUrl,
     OutOfRange,
+    /// A category would become its own ancestor.
+    Cycle,
 }
 
 impl ErrorCode {
@@ -360,6 +362,7 @@ impl ErrorCode {
             Self::InvalidSlug => "invalid_slug",
             Self::InvalidUrl => "invalid_url",
             Self::OutOfRange => "out_of_range",
+            Self::Cycle => "cycle",
         }
     }
 }

@@ -58,7 +58,26 @@ pub(crate) enum Tx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
+/// Keys of PostgreSQL transaction-level advisory locks, each serialising one kind of write.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lock {
+    /// Moving a category under another: two moves checked side by side could close a cycle.
+    CategoryTree = 0x7365_6e02,
+}
+
 impl Tx {
+    /// Holds `lock` until this transaction ends, waiting for any other holder first. SQLite needs
+    /// nothing: a write transaction there excludes every other writer.
+    pub(crate) async fn lock(&mut self, lock: Lock) -> Result<()> {
+        if let Self::Postgres(t) = self {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock as i64)
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
             Self::Sqlite(t) => t.commit().await?,

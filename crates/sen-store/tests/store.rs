@@ -3,7 +3,7 @@
 use std::{collections::BTreeSet, sync::Arc};
 
 use parking_lot::Mutex;
-use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, PageInput, Site};
+use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, ErrorCode, PageInput, Site};
 use sen_store::{
     Backend, Bundle, BundleArticle, BundleCategory, Listing, SampleState, Store, StoreError,
     dual_test, testing,
@@ -501,4 +501,70 @@ dual_test!(sample_is_added_once_and_removed, |backend| async move {
         first.add_sample(&bundle(), false).await.expect("explicit"),
         "but can be added on request"
     );
+});
+
+fn child_of(name: &str, parent: i64) -> CategoryInput {
+    CategoryInput {
+        parent_id: Some(parent),
+        name: name.into(),
+        in_menu: true,
+        ..Default::default()
+    }
+}
+
+dual_test!(categories_never_form_a_cycle, |backend| async move {
+    let store = testing::store(backend).await;
+    let a = category(&store, "A").await;
+    let b = store.create_category(child_of("B", a)).await.expect("b").id;
+    let c = store.create_category(child_of("C", b)).await.expect("c").id;
+    let start = store.last_change_id().await.expect("last");
+    for (id, parent) in [(a, a), (a, b), (a, c), (b, c)] {
+        let name = ["A", "B", "C"][[a, b, c].iter().position(|x| *x == id).expect("known")];
+        let err = store
+            .update_category(id, child_of(name, parent))
+            .await
+            .expect_err("a cycle");
+        assert!(
+            err.field() == Some("parent_id"),
+            "{id} under {parent}: {err:?}"
+        );
+        assert!(
+            matches!(&err, StoreError::Invalid(v) if v.code == ErrorCode::Cycle),
+            "{err:?}"
+        );
+    }
+    let err = store
+        .update_category(c, child_of("C", 9999))
+        .await
+        .expect_err("no such parent");
+    assert!(
+        matches!(err, StoreError::MissingReference("parent_id")),
+        "{err:?}"
+    );
+    let err = store
+        .create_category(child_of("D", 9999))
+        .await
+        .expect_err("no such parent");
+    assert!(
+        matches!(err, StoreError::MissingReference("parent_id")),
+        "{err:?}"
+    );
+    assert_eq!(store.changes_after(start, 10).await.expect("outbox"), []);
+    // Moving a category elsewhere in the tree, or to the top, is fine.
+    store
+        .update_category(c, child_of("C", a))
+        .await
+        .expect("c under a");
+    store
+        .update_category(b, child_of("B", c))
+        .await
+        .expect("b under c");
+    let top = CategoryInput {
+        name: "A".into(),
+        ..Default::default()
+    };
+    store.update_category(a, top).await.expect("a on top");
+    let cats = store.categories().await.expect("categories");
+    let parent = |id| cats.iter().find(|x| x.id == id).expect("kept").parent_id;
+    assert_eq!((parent(a), parent(b), parent(c)), (None, Some(c), Some(a)));
 });
