@@ -61,6 +61,8 @@ pub(crate) enum Tx {
 /// Keys of PostgreSQL transaction-level advisory locks, each serialising one kind of write.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Lock {
+    /// Appending to the outbox: see `outbox::append_change`.
+    Outbox = 0x7365_6e01,
     /// Moving a category under another: two moves checked side by side could close a cycle.
     CategoryTree = 0x7365_6e02,
 }

@@ -3,13 +3,19 @@ use time::OffsetDateTime;
 
 use crate::{
     Result, Store,
-    db::{Tx, now, on_db},
+    db::{Lock, Tx, now, on_db},
 };
 
 /// Appends a change to the outbox inside the caller's transaction, so the change and the write it
-/// describes commit together.
+/// describes commit together. It must be the transaction's last statement before the commit.
+///
+/// Followers read the outbox by increasing id and never look back. On PostgreSQL an id is taken at
+/// insert time and transactions commit in any order, so a lower id could become visible after a
+/// follower moved past it. The lock, held until commit, makes appends take their ids and commit one
+/// at a time, in id order. SQLite has one writer at a time: already in order.
 pub(crate) async fn append_change(tx: &mut Tx, change: &Change) -> Result<()> {
     let json = serde_json::to_string(change)?;
+    tx.lock(Lock::Outbox).await?;
     on_db!(tx, tx c => {
         sqlx::query("INSERT INTO outbox (change, created_at) VALUES ($1, $2)")
             .bind(&json)

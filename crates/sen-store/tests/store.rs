@@ -568,3 +568,48 @@ dual_test!(categories_never_form_a_cycle, |backend| async move {
     let parent = |id| cats.iter().find(|x| x.id == id).expect("kept").parent_id;
     assert_eq!((parent(a), parent(b), parent(c)), (None, Some(c), Some(a)));
 });
+
+/// Reads the outbox after `last` as a node's follower does, moving `last` on.
+async fn follow(store: &Store, last: &mut i64, seen: &mut Vec<Change>) {
+    for entry in store.changes_after(*last, 100).await.expect("outbox") {
+        assert!(entry.id > *last);
+        *last = entry.id;
+        seen.push(entry.change);
+    }
+}
+
+dual_test!(
+    followers_see_changes_that_commit_out_of_order,
+    |backend| async move {
+        let url = testing::fresh_url(backend).await;
+        let first = Store::open(&url).await.expect("open");
+        let second = Store::open(&url).await.expect("open");
+        let cat = category(&first, "Tin").await;
+        let mut last = first.last_change_id().await.expect("last");
+        let mut seen = Vec::new();
+        // Writer A appends its change and holds its transaction open.
+        let held = testing::hold_change(&first, &Change::Site)
+            .await
+            .expect("hold");
+        // Writer B, another node, writes an article meanwhile.
+        let writer =
+            tokio::spawn(async move { second.create_article(published("B", cat, 1)).await });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        follow(&first, &mut last, &mut seen).await;
+        held.commit().await.expect("commit A");
+        let b = writer.await.expect("join").expect("B writes");
+        follow(&first, &mut last, &mut seen).await;
+        assert_eq!(
+            seen,
+            [
+                Change::Site,
+                Change::Article {
+                    id: b.id,
+                    categories: vec![cat],
+                    tags: vec![]
+                }
+            ],
+            "the follower saw every change, in the order they committed"
+        );
+    }
+);
