@@ -266,11 +266,25 @@ impl Store {
     /// Replaces an article's fields and tags; its views and creation time stay.
     pub async fn update_article(&self, id: i64, input: ArticleInput) -> Result<Article> {
         let input = input.validated()?;
-        let before = self.article(id).await?.ok_or(StoreError::NotFound)?;
         let slug = input.slug.clone().unwrap_or_default();
         let t = now();
         let mut tx = self.begin().await?;
-        let done = on_db!(&mut tx, tx c => {
+        // The old category and tags go into the change, so they are read under the row's lock:
+        // read before it, a concurrent edit's category or tags would be left out.
+        let (old_category, old_tags) = on_db!(&mut tx, tx c => {
+            let row: Option<(i64,)> =
+                sqlx::query_as("UPDATE articles SET id = id WHERE id = $1 RETURNING category_id")
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await?;
+            let tags: Vec<(i64,)> = sqlx::query_as("SELECT tag_id FROM article_tags WHERE article_id = $1")
+                .bind(id)
+                .fetch_all(&mut *c)
+                .await?;
+            Ok::<_, sqlx::Error>((row.map(|(category,)| category), tags))
+        })?;
+        let old_category = old_category.ok_or(StoreError::NotFound)?;
+        on_db!(&mut tx, tx c => {
             sqlx::query(
                 "UPDATE articles SET title = $2, slug = $3, summary = $4, body = $5, cover_url = $6, \
                  cover_caption = $7, author = $8, byline = $9, source_name = $10, source_url = $11, \
@@ -286,17 +300,14 @@ impl Store {
             .map(|done| done.rows_affected())
         })
         .map_err(|e| StoreError::constraint(e, None, Some("category_id")))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         on_db!(&mut tx, tx c => {
             sqlx::query("DELETE FROM article_tags WHERE article_id = $1").bind(id).execute(c).await.map(|done| done.rows_affected())
         })?;
         let mut tags = link_tags(&mut tx, id, &input.tags).await?;
-        tags.extend(before.tags.iter().map(|t| t.id));
+        tags.extend(old_tags.into_iter().map(|(tag,)| tag));
         tags.sort_unstable();
         tags.dedup();
-        let mut categories = vec![before.category_id, input.category_id];
+        let mut categories = vec![old_category, input.category_id];
         categories.dedup();
         let change = Change::Article {
             id,

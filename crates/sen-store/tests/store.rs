@@ -613,3 +613,75 @@ dual_test!(
         );
     }
 );
+
+dual_test!(
+    concurrent_moves_name_every_category_the_article_left,
+    |backend| async move {
+        let url = testing::fresh_url(backend).await;
+        let nodes = [
+            Store::open(&url).await.expect("open"),
+            Store::open(&url).await.expect("open"),
+        ];
+        let mut cats = Vec::new();
+        for i in 0..5 {
+            cats.push(category(&nodes[0], &format!("Mục {i}")).await);
+        }
+        let mut input = published("Bài", cats[0], 1);
+        input.tags = vec!["Thẻ 0".into()];
+        let article = nodes[0].create_article(input).await.expect("create");
+        let start = nodes[0].last_change_id().await.expect("last");
+        let mut writers = Vec::new();
+        for w in 0..6usize {
+            let store = nodes[w % 2].clone();
+            let cats = cats.clone();
+            writers.push(tokio::spawn(async move {
+                for round in 0..8usize {
+                    let k = (w + round) % cats.len();
+                    let mut input = published("Bài", cats[k], 1);
+                    input.tags = vec![format!("Thẻ {k}")];
+                    store.update_article(article.id, input).await.expect("move");
+                }
+            }));
+        }
+        for writer in writers {
+            writer.await.expect("join");
+        }
+        // In outbox order, each move must start where the one before it ended: otherwise the
+        // category (and tag) it really left is missing from every change.
+        let (mut category, mut tag) = (cats[0], article.tags[0].id);
+        let changes = nodes[0].changes_after(start, 1000).await.expect("outbox");
+        assert_eq!(changes.len(), 48);
+        for entry in changes {
+            let Change::Article {
+                id,
+                categories,
+                tags,
+            } = entry.change
+            else {
+                panic!("unexpected {:?}", entry.change)
+            };
+            assert_eq!(id, article.id);
+            assert_eq!(
+                categories[0], category,
+                "a move from {category} recorded as from {categories:?}"
+            );
+            assert!(tags.contains(&tag), "tag {tag} left out of {tags:?}");
+            category = *categories.last().expect("a category");
+            let now = nodes[0]
+                .tag_by_slug(&format!(
+                    "the-{}",
+                    cats.iter().position(|c| *c == category).expect("known")
+                ))
+                .await
+                .expect("tag")
+                .expect("exists");
+            tag = now.id;
+        }
+        let last = nodes[0]
+            .article(article.id)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(last.category_id, category);
+    }
+);
