@@ -235,6 +235,34 @@ pub(crate) fn now() -> time::OffsetDateTime {
 
 #[cfg(any(test, feature = "test-support"))]
 impl Store {
+    /// Applies the migrations up to `version` only.
+    pub(crate) async fn migrate_to(&self, version: i64) -> Result<()> {
+        match &self.backend {
+            Pools::Sqlite { write, .. } => {
+                sqlx::migrate!("migrations/sqlite")
+                    .run_to(version, write)
+                    .await?
+            }
+            Pools::Postgres(pool) => {
+                sqlx::migrate!("migrations/postgres")
+                    .run_to(version, pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows whose foreign key points nowhere (SQLite's `foreign_key_check`; PostgreSQL has none).
+    pub(crate) async fn foreign_key_violations(&self) -> Result<usize> {
+        Ok(match &self.backend {
+            Pools::Sqlite { write, .. } => sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(write)
+                .await?
+                .len(),
+            Pools::Postgres(_) => 0,
+        })
+    }
+
     /// `table.column` names of the schema, for the test that both backends agree.
     pub async fn debug_columns(&self) -> Result<Vec<String>> {
         let rows: Vec<(String, String)> = match &self.backend {

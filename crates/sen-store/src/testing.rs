@@ -80,6 +80,16 @@ pub async fn hold_change(store: &Store, change: &Change) -> crate::Result<HeldCh
     Ok(HeldChange(tx))
 }
 
+/// Applies the migrations up to `version` only: for tests of a later migration on older data.
+pub async fn migrate_to(store: &Store, version: i64) -> crate::Result<()> {
+    store.migrate_to(version).await
+}
+
+/// Rows whose foreign key points nowhere.
+pub async fn foreign_key_violations(store: &Store) -> crate::Result<usize> {
+    store.foreign_key_violations().await
+}
+
 /// A fresh, migrated store of the given kind.
 pub async fn store(backend: Backend) -> Store {
     Store::open(&fresh_url(backend).await)

@@ -5,8 +5,8 @@ use std::{collections::BTreeSet, sync::Arc};
 use parking_lot::Mutex;
 use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, ErrorCode, PageInput, Site};
 use sen_store::{
-    Backend, Bundle, BundleArticle, BundleCategory, Listing, SampleState, Store, StoreError,
-    dual_test, testing,
+    Backend, Bundle, BundleArticle, BundleCategory, BundlePage, Listing, SampleState, Store,
+    StoreError, dual_test, testing,
 };
 use time::{Duration, OffsetDateTime};
 use unicode_normalization::UnicodeNormalization;
@@ -683,5 +683,192 @@ dual_test!(
             .expect("read")
             .expect("exists");
         assert_eq!(last.category_id, category);
+    }
+);
+
+dual_test!(ids_are_never_handed_out_twice, |backend| async move {
+    let store = testing::store(backend).await;
+    let cat = category(&store, "Tin").await;
+    // The outbox, pruned empty, goes on counting.
+    let newest = store.last_change_id().await.expect("last");
+    assert!(newest > 0);
+    store
+        .prune_changes(OffsetDateTime::now_utc() + Duration::days(1))
+        .await
+        .expect("prune");
+    assert_eq!(store.last_change_id().await.expect("last"), 0);
+    store
+        .put_site(Site {
+            name: "Cổng".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("site");
+    let changes = store.changes_after(0, 10).await.expect("outbox");
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].id > newest, "{} after {newest}", changes[0].id);
+
+    // Sample content, removed, leaves its ids behind.
+    let mine = store
+        .create_article(published("Của tôi", cat, 1))
+        .await
+        .expect("mine");
+    let mut sample = bundle();
+    sample.pages.push(BundlePage {
+        slug: "gioi-thieu".into(),
+        title: "Giới thiệu".into(),
+        body: String::new(),
+    });
+    store.add_generated(&sample).await.expect("sample");
+    let everything = Listing::Range {
+        after: 0,
+        through: i64::MAX,
+    };
+    let max_article = store.last_article_id().await.expect("last");
+    assert!(max_article > mine.id);
+    let max_category = store
+        .categories()
+        .await
+        .expect("categories")
+        .iter()
+        .map(|c| c.id)
+        .max()
+        .expect("some");
+    let sample_tag = store
+        .tag_by_slug("mau")
+        .await
+        .expect("tag")
+        .expect("exists");
+    let sample_page = store
+        .page_by_slug("gioi-thieu")
+        .await
+        .expect("page")
+        .expect("exists");
+    assert_eq!(store.remove_sample().await.expect("remove"), 1);
+    assert_eq!(
+        store
+            .listed_articles(everything)
+            .await
+            .expect("listed")
+            .len(),
+        1
+    );
+
+    let mut input = published("Bài mới", cat, 1);
+    input.tags = vec!["Mới".into()];
+    let article = store.create_article(input).await.expect("article");
+    assert!(
+        article.id > max_article,
+        "{} after {max_article}",
+        article.id
+    );
+    assert!(article.tags[0].id > sample_tag.id);
+    let category = store
+        .create_category(CategoryInput {
+            name: "Mục mới".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("category");
+    assert!(category.id > max_category);
+    let page = store
+        .create_page(PageInput {
+            title: "Liên hệ".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("page");
+    assert!(page.id > sample_page.id);
+});
+
+dual_test!(
+    the_second_migration_keeps_what_the_first_schema_held,
+    |backend| async move {
+        let url = testing::fresh_url(backend).await;
+        let store = Store::connect(&url).await.expect("connect");
+        testing::migrate_to(&store, 1).await.expect("first schema");
+        // Content written by the store's own queries, which the first schema serves too.
+        let top = category(&store, "Tin tức").await;
+        let sub = store
+            .create_category(child_of("Trong nước", top))
+            .await
+            .expect("sub")
+            .id;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let mut input = published(&format!("Tin {i}"), sub, 10 - i);
+            input.tags = vec!["Chung".into(), format!("Riêng {i}")];
+            ids.push(store.create_article(input).await.expect("article").id);
+        }
+        store
+            .flush_counts(&[(ids[0], 5), (ids[2], 2)], 3, "2026-11-27")
+            .await
+            .expect("counts");
+        store
+            .create_page(PageInput {
+                title: "Giới thiệu".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("page");
+        let categories = store.categories().await.expect("categories");
+        let pages = store.pages().await.expect("pages");
+        let changes = store.changes_after(0, 100).await.expect("outbox");
+        let mut articles = Vec::new();
+        for id in &ids {
+            articles.push(store.article(*id).await.expect("read").expect("exists"));
+        }
+
+        store.migrate().await.expect("migrate");
+        assert_eq!(
+            testing::foreign_key_violations(&store)
+                .await
+                .expect("check"),
+            0
+        );
+        assert_eq!(store.categories().await.expect("categories"), categories);
+        assert_eq!(store.pages().await.expect("pages"), pages);
+        assert_eq!(store.changes_after(0, 100).await.expect("outbox"), changes);
+        for article in &articles {
+            let again = store
+                .article(article.id)
+                .await
+                .expect("read")
+                .expect("kept");
+            assert_eq!(&again, article);
+        }
+        assert_eq!(
+            store.most_read("2026-11-01", 5).await.expect("most read"),
+            [ids[0], ids[2]]
+        );
+        assert_eq!(
+            store
+                .visit_totals("2026-11-27", "2026-11-23")
+                .await
+                .expect("visits")
+                .all,
+            3
+        );
+        // Keys still hold, and ids go on from where they were.
+        let err = store
+            .create_article(ArticleInput::new("x", 9999))
+            .await
+            .expect_err("no such category");
+        assert!(
+            matches!(err, StoreError::MissingReference("category_id")),
+            "{err:?}"
+        );
+        let next = store
+            .create_article(published("Tin mới", top, 0))
+            .await
+            .expect("article");
+        assert!(next.id > ids[2]);
+        let last = store.changes_after(0, 100).await.expect("outbox");
+        assert!(last.last().expect("some").id > changes.last().expect("some").id);
+        drop(
+            Store::open(&url)
+                .await
+                .expect("open again, nothing left to apply"),
+        );
     }
 );
