@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::text;
+use crate::{format, text};
 
 /// The organisation behind the portal, shown in the header and the legally required footer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -277,6 +277,8 @@ impl ArticleInput {
         if self.status == ArticleStatus::Published && self.published_at.is_none() {
             self.published_at = Some(OffsetDateTime::now_utc());
         }
+        self.created_at = self.created_at.map(format::utc_seconds);
+        self.published_at = self.published_at.map(format::utc_seconds);
         let mut tags: Vec<String> = Vec::new();
         for tag in &self.tags {
             let tag = text::clean_line(tag);
@@ -501,6 +503,25 @@ mod tests {
         let mut input = ArticleInput::new("Tin", 1);
         input.status = ArticleStatus::Published;
         assert!(input.validated().expect("valid").published_at.is_some());
+    }
+
+    #[test]
+    fn input_times_become_utc_seconds() {
+        let mut input = ArticleInput::new("Tin", 1);
+        input.created_at = Some(time::macros::datetime!(2026-11-27 21:35:00.5 +07:00));
+        input.published_at = Some(time::macros::datetime!(2026-11-27 14:36:59.999 UTC));
+        let valid = input.validated().expect("valid");
+        let created = valid.created_at.expect("kept");
+        assert_eq!(created, time::macros::datetime!(2026-11-27 14:35 UTC));
+        assert_eq!(created.offset(), time::UtcOffset::UTC);
+        assert_eq!(
+            valid.published_at,
+            Some(time::macros::datetime!(2026-11-27 14:36:59 UTC))
+        );
+        let mut input = ArticleInput::new("Tin", 1);
+        input.status = ArticleStatus::Published;
+        let now = input.validated().expect("valid").published_at.expect("now");
+        assert_eq!((now.nanosecond(), now.offset()), (0, time::UtcOffset::UTC));
     }
 
     #[test]

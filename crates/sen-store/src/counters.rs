@@ -121,7 +121,7 @@ impl Store {
         })?;
         let (sum,): (Option<i64>,) = on_db!(self, read p => {
             sqlx::query_as("SELECT CAST(SUM(online) AS BIGINT) FROM node_presence WHERE updated_at >= $1")
-                .bind(fresh_after)
+                .bind(sen_core::format::utc_seconds(fresh_after))
                 .fetch_one(p)
                 .await
         })?;

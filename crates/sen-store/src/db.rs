@@ -227,10 +227,9 @@ impl Store {
     }
 }
 
-/// Now, in whole seconds: both databases then store and return the same instant.
+/// Now, in UTC and whole seconds, the form of every stored time.
 pub(crate) fn now() -> time::OffsetDateTime {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(0).unwrap_or(t)
+    sen_core::format::utc_seconds(time::OffsetDateTime::now_utc())
 }
 
 #[cfg(any(test, feature = "test-support"))]

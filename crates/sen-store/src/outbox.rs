@@ -1,4 +1,4 @@
-use sen_core::Change;
+use sen_core::{Change, format::utc_seconds};
 use time::OffsetDateTime;
 
 use crate::{
@@ -63,7 +63,11 @@ impl Store {
     /// Drops changes older than `before`; every node has long applied them.
     pub async fn prune_changes(&self, before: OffsetDateTime) -> Result<u64> {
         let done = on_db!(self, write p => {
-            sqlx::query("DELETE FROM outbox WHERE created_at < $1").bind(before).execute(p).await.map(|r| r.rows_affected())
+            sqlx::query("DELETE FROM outbox WHERE created_at < $1")
+                .bind(utc_seconds(before))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
         })?;
         Ok(done)
     }

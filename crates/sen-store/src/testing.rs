@@ -85,6 +85,14 @@ pub async fn migrate_to(store: &Store, version: i64) -> crate::Result<()> {
     store.migrate_to(version).await
 }
 
+/// Runs one SQL statement on the store's writer, for tests that need rows the store would not write.
+pub async fn execute(store: &Store, sql: &str) -> crate::Result<u64> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    Ok(crate::db::on_db!(store, write p => {
+        sqlx::query(sql).execute(p).await.map(|done| done.rows_affected())
+    })?)
+}
+
 /// Rows whose foreign key points nowhere.
 pub async fn foreign_key_violations(store: &Store) -> crate::Result<usize> {
     store.foreign_key_violations().await

@@ -3,12 +3,16 @@
 use std::{collections::BTreeSet, sync::Arc};
 
 use parking_lot::Mutex;
+use sen_core::format;
 use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, ErrorCode, PageInput, Site};
 use sen_store::{
     Backend, Bundle, BundleArticle, BundleCategory, BundlePage, Listing, SampleState, Store,
     StoreError, dual_test, testing,
 };
-use time::{Duration, OffsetDateTime};
+use time::{
+    Duration, OffsetDateTime, UtcOffset,
+    macros::{datetime, offset},
+};
 use unicode_normalization::UnicodeNormalization;
 
 async fn category(store: &Store, name: &str) -> i64 {
@@ -811,6 +815,13 @@ dual_test!(
             })
             .await
             .expect("page");
+        // Times as the first schema could hold them: any offset, any fraction of a second.
+        let odd = format!(
+            "UPDATE articles SET published_at = '2026-11-20T10:00:00.987654321+07:00', \
+             created_at = '2026-11-20T03:30:00.5Z' WHERE id = {}",
+            ids[0]
+        );
+        assert_eq!(testing::execute(&store, &odd).await.expect("odd times"), 1);
         let categories = store.categories().await.expect("categories");
         let pages = store.pages().await.expect("pages");
         let changes = store.changes_after(0, 100).await.expect("outbox");
@@ -835,8 +846,17 @@ dual_test!(
                 .await
                 .expect("read")
                 .expect("kept");
-            assert_eq!(&again, article);
+            let mut expected = article.clone();
+            expected.created_at = format::utc_seconds(article.created_at);
+            expected.published_at = article.published_at.map(format::utc_seconds);
+            assert_eq!(again, expected);
+            for t in [again.created_at, again.updated_at] {
+                assert_eq!((t.offset(), t.nanosecond()), (UtcOffset::UTC, 0));
+            }
         }
+        let first = store.article(ids[0]).await.expect("read").expect("kept");
+        assert_eq!(first.published_at, Some(datetime!(2026-11-20 03:00 UTC)));
+        assert_eq!(first.created_at, datetime!(2026-11-20 03:30 UTC));
         assert_eq!(
             store.most_read("2026-11-01", 5).await.expect("most read"),
             [ids[0], ids[2]]
@@ -872,3 +892,84 @@ dual_test!(
         );
     }
 );
+
+dual_test!(times_sort_and_filter_by_instant, |backend| async move {
+    let store = testing::store(backend).await;
+    let cat = category(&store, "Tin").await;
+    let at = |title: &str, t: OffsetDateTime| {
+        let mut input = ArticleInput::new(title, cat);
+        input.status = ArticleStatus::Published;
+        input.published_at = Some(t);
+        input.created_at = Some(t);
+        input
+    };
+    // 03:00Z written the Vietnamese way, with a fraction of a second; and 03:30Z.
+    let x = store
+        .create_article(at("X", datetime!(2026-11-20 10:00:00.123456789 +07:00)))
+        .await
+        .expect("x");
+    let y = store
+        .create_article(at("Y", datetime!(2026-11-20 03:30 UTC)))
+        .await
+        .expect("y");
+    // An hour ago far east, and in an hour far west: as text, each looks like the other side of now.
+    let now = OffsetDateTime::now_utc();
+    let recent = store
+        .create_article(at(
+            "Vừa đăng",
+            (now - Duration::hours(1)).to_offset(offset!(+14)),
+        ))
+        .await
+        .expect("recent");
+    let scheduled = store
+        .create_article(at(
+            "Hẹn giờ",
+            (now + Duration::hours(1)).to_offset(offset!(-12)),
+        ))
+        .await
+        .expect("scheduled");
+    for a in [&x, &y, &recent, &scheduled] {
+        store
+            .flush_counts(&[(a.id, 3)], 0, "2026-11-20")
+            .await
+            .expect("views");
+    }
+
+    // Equal views: the later publication first, then the earlier; the scheduled one not yet.
+    let most = store.most_read("2026-11-01", 10).await.expect("most read");
+    assert_eq!(most, [recent.id, y.id, x.id]);
+    assert!(
+        store
+            .public_article(recent.id)
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert!(
+        store
+            .public_article(scheduled.id)
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // Stored and returned in UTC, whole seconds: the same on both databases.
+    let x_at = datetime!(2026-11-20 03:00 UTC);
+    let again = store.article(x.id).await.expect("read").expect("exists");
+    for t in [x.published_at, x.created_at.into(), again.published_at] {
+        let t = t.expect("a time");
+        assert_eq!(t, x_at);
+        assert_eq!(t.offset(), UtcOffset::UTC);
+        assert_eq!(format::rfc3339(t), "2026-11-20T03:00:00Z");
+    }
+    let listed = store
+        .listed_articles(Listing::Ids(&[x.id, recent.id]))
+        .await
+        .expect("listed");
+    assert_eq!(listed[0].summary.published_at, x_at);
+    assert_eq!(listed[0].summary.published_at.offset(), UtcOffset::UTC);
+    assert_eq!(
+        listed[1].summary.published_at,
+        format::utc_seconds(now - Duration::hours(1))
+    );
+});

@@ -124,3 +124,19 @@ DROP TABLE old_article_tags;
 DROP TABLE old_pages;
 DROP TABLE old_article_views_daily;
 DROP TABLE old_outbox;
+
+-- Every stored time is UTC in whole seconds (`2026-11-30T03:30:00Z`), as sen now writes them: SQLite
+-- compares these texts, which orders instants only when offset and precision agree. The fraction is
+-- cut off as text (SQLite's date functions would round it to milliseconds), then the offset applied;
+-- a text SQLite can't read stays as it was.
+UPDATE site SET updated_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(updated_at, 1, 19) || CASE WHEN updated_at LIKE '%Z' THEN 'Z' ELSE substr(updated_at, -6) END), updated_at);
+UPDATE categories SET created_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(created_at, 1, 19) || CASE WHEN created_at LIKE '%Z' THEN 'Z' ELSE substr(created_at, -6) END), created_at),
+    updated_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(updated_at, 1, 19) || CASE WHEN updated_at LIKE '%Z' THEN 'Z' ELSE substr(updated_at, -6) END), updated_at);
+UPDATE articles SET created_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(created_at, 1, 19) || CASE WHEN created_at LIKE '%Z' THEN 'Z' ELSE substr(created_at, -6) END), created_at),
+    published_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(published_at, 1, 19) || CASE WHEN published_at LIKE '%Z' THEN 'Z' ELSE substr(published_at, -6) END), published_at),
+    updated_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(updated_at, 1, 19) || CASE WHEN updated_at LIKE '%Z' THEN 'Z' ELSE substr(updated_at, -6) END), updated_at);
+UPDATE pages SET created_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(created_at, 1, 19) || CASE WHEN created_at LIKE '%Z' THEN 'Z' ELSE substr(created_at, -6) END), created_at),
+    updated_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(updated_at, 1, 19) || CASE WHEN updated_at LIKE '%Z' THEN 'Z' ELSE substr(updated_at, -6) END), updated_at);
+UPDATE node_presence SET updated_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(updated_at, 1, 19) || CASE WHEN updated_at LIKE '%Z' THEN 'Z' ELSE substr(updated_at, -6) END), updated_at);
+UPDATE outbox SET created_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(created_at, 1, 19) || CASE WHEN created_at LIKE '%Z' THEN 'Z' ELSE substr(created_at, -6) END), created_at);
+UPDATE media SET created_at = COALESCE(strftime('%Y-%m-%dT%H:%M:%SZ', substr(created_at, 1, 19) || CASE WHEN created_at LIKE '%Z' THEN 'Z' ELSE substr(created_at, -6) END), created_at);
