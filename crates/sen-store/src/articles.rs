@@ -301,7 +301,11 @@ impl Store {
         })
         .map_err(|e| StoreError::constraint(e, None, Some("category_id")))?;
         on_db!(&mut tx, tx c => {
-            sqlx::query("DELETE FROM article_tags WHERE article_id = $1").bind(id).execute(c).await.map(|done| done.rows_affected())
+            sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
+                .bind(id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
         })?;
         let mut tags = link_tags(&mut tx, id, &input.tags).await?;
         tags.extend(old_tags.into_iter().map(|(tag,)| tag));

@@ -59,7 +59,8 @@ impl Store {
                 .bind(day)
                 .bind(visits)
                 .execute(c)
-                .await.map(|done| done.rows_affected())
+                .await
+                .map(|done| done.rows_affected())
             })?;
         }
         tx.commit().await?;

@@ -69,7 +69,8 @@ pub(crate) enum Lock {
 
 impl Tx {
     /// Holds `lock` until this transaction ends, waiting for any other holder first. SQLite needs
-    /// nothing: a write transaction there excludes every other writer.
+    /// nothing: its write transactions run one at a time (one that read what another then changed
+    /// fails at its first write rather than acting on the old rows).
     pub(crate) async fn lock(&mut self, lock: Lock) -> Result<()> {
         if let Self::Postgres(t) = self {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")

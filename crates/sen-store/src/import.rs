@@ -103,7 +103,10 @@ impl Store {
         if let Some(site) = &bundle.site {
             upsert_site(&mut tx, site).await?;
             on_db!(&mut tx, tx c => {
-                sqlx::query("UPDATE site SET is_sample = TRUE WHERE id = 1").execute(c).await.map(|done| done.rows_affected())
+                sqlx::query("UPDATE site SET is_sample = TRUE WHERE id = 1")
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
             })?;
         }
         insert_bundle(&mut tx, &bundle, true).await?;
@@ -227,7 +230,8 @@ async fn insert_bundle(tx: &mut Tx, bundle: &Bundle, is_sample: bool) -> Result<
             .bind(&page.title).bind(&page.slug).bind(&page.body)
             .bind(position).bind(is_sample).bind(t)
             .execute(c)
-            .await.map(|done| done.rows_affected())
+            .await
+            .map(|done| done.rows_affected())
         })?;
     }
     for m in &bundle.media {
@@ -238,7 +242,8 @@ async fn insert_bundle(tx: &mut Tx, bundle: &Bundle, is_sample: bool) -> Result<
             )
             .bind(&m.key).bind(&m.content_type).bind(&m.data).bind(is_sample).bind(t)
             .execute(c)
-            .await.map(|done| done.rows_affected())
+            .await
+            .map(|done| done.rows_affected())
         })?;
     }
     for a in &bundle.articles {

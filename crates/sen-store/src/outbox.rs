@@ -21,7 +21,8 @@ pub(crate) async fn append_change(tx: &mut Tx, change: &Change) -> Result<()> {
             .bind(&json)
             .bind(now())
             .execute(c)
-            .await.map(|done| done.rows_affected())
+            .await
+            .map(|done| done.rows_affected())
     })?;
     Ok(())
 }

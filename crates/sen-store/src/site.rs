@@ -43,7 +43,8 @@ pub(crate) async fn upsert_site(tx: &mut Tx, s: &Site) -> Result<()> {
         .bind(&s.phone).bind(&s.fax).bind(&s.email).bind(&s.responsible_person).bind(&s.credit_note)
         .bind(&s.license_note).bind(&s.logo_url).bind(&s.banner_url).bind(s.visits_base).bind(now())
         .execute(c)
-        .await.map(|done| done.rows_affected())
+        .await
+        .map(|done| done.rows_affected())
     })?;
     Ok(())
 }
