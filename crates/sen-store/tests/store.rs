@@ -798,6 +798,12 @@ dual_test!(
             .await
             .expect("sub")
             .id;
+        // A parent younger than its child: rows come back in id order, a child before its parent.
+        let portal = category(&store, "Cổng").await;
+        store
+            .update_category(top, child_of("Tin tức", portal))
+            .await
+            .expect("moved under a younger category");
         let mut ids = Vec::new();
         for i in 0..3 {
             let mut input = published(&format!("Tin {i}"), sub, 10 - i);
