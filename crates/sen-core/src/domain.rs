@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::text;
+use crate::{format, text};
 
 /// The organisation behind the portal, shown in the header and the legally required footer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -277,6 +277,8 @@ impl ArticleInput {
         if self.status == ArticleStatus::Published && self.published_at.is_none() {
             self.published_at = Some(OffsetDateTime::now_utc());
         }
+        self.created_at = self.created_at.map(format::utc_seconds);
+        self.published_at = self.published_at.map(format::utc_seconds);
         let mut tags: Vec<String> = Vec::new();
         for tag in &self.tags {
             let tag = text::clean_line(tag);
@@ -350,6 +352,8 @@ pub enum ErrorCode {
     InvalidSlug,
     InvalidUrl,
     OutOfRange,
+    /// A category would become its own ancestor.
+    Cycle,
 }
 
 impl ErrorCode {
@@ -360,6 +364,7 @@ impl ErrorCode {
             Self::InvalidSlug => "invalid_slug",
             Self::InvalidUrl => "invalid_url",
             Self::OutOfRange => "out_of_range",
+            Self::Cycle => "cycle",
         }
     }
 }
@@ -410,14 +415,17 @@ fn is_http_url(s: &str) -> bool {
 /// Allow-list sanitising of editor HTML, applied once on the way in.
 pub fn sanitize_html(html: &str) -> String {
     let cleaned = text::clean(html);
-    ammonia::Builder::default()
+    let sanitised = ammonia::Builder::default()
         .add_tags(["figure", "figcaption"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
         .link_rel(Some("noopener noreferrer"))
         .url_schemes(["http", "https", "mailto", "tel"].into())
         .clean(&cleaned)
-        .to_string()
+        .to_string();
+    // The parser decodes character references (`&#1;`) and the serialiser writes control
+    // characters back raw, so a marker can appear only now: clean again.
+    text::clean(&sanitised)
 }
 
 #[cfg(test)]
@@ -463,10 +471,57 @@ mod tests {
     }
 
     #[test]
+    fn live_value_markers_never_survive_sanitising() {
+        for n in [1u32, 2] {
+            let raw = char::from_u32(n).expect("a control character").to_string();
+            for written in [
+                raw,
+                format!("&#{n};"),
+                format!("&#0{n};"),
+                format!("&#000{n};"),
+                format!("&#x{n};"),
+                format!("&#x0{n};"),
+                format!("&#X{n:02X};"),
+                format!("&#x{n}"),
+                format!("&#{n}"),
+            ] {
+                for html in [
+                    format!("<p>a{written}b</p>"),
+                    format!("<a href=\"https://x.vn/{written}\" title=\"t{written}\">x</a>"),
+                    format!("<img alt=\"{written}\" src=\"/a.jpg\">"),
+                    format!("<table><tr><td>{written}</td></tr></table>"),
+                ] {
+                    let out = sanitize_html(&html);
+                    assert!(!out.contains(['\u{1}', '\u{2}']), "{html:?} gave {out:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn publishing_sets_a_publication_time() {
         let mut input = ArticleInput::new("Tin", 1);
         input.status = ArticleStatus::Published;
         assert!(input.validated().expect("valid").published_at.is_some());
+    }
+
+    #[test]
+    fn input_times_become_utc_seconds() {
+        let mut input = ArticleInput::new("Tin", 1);
+        input.created_at = Some(time::macros::datetime!(2026-11-27 21:35:00.5 +07:00));
+        input.published_at = Some(time::macros::datetime!(2026-11-27 14:36:59.999 UTC));
+        let valid = input.validated().expect("valid");
+        let created = valid.created_at.expect("kept");
+        assert_eq!(created, time::macros::datetime!(2026-11-27 14:35 UTC));
+        assert_eq!(created.offset(), time::UtcOffset::UTC);
+        assert_eq!(
+            valid.published_at,
+            Some(time::macros::datetime!(2026-11-27 14:36:59 UTC))
+        );
+        let mut input = ArticleInput::new("Tin", 1);
+        input.status = ArticleStatus::Published;
+        let now = input.validated().expect("valid").published_at.expect("now");
+        assert_eq!((now.nanosecond(), now.offset()), (0, time::UtcOffset::UTC));
     }
 
     #[test]

@@ -70,9 +70,17 @@ pub fn week_start_key(t: OffsetDateTime) -> String {
     day_key(local - time::Duration::days(back))
 }
 
-/// RFC 3339 in UTC, for feeds, the API and `<time datetime>`.
+/// The instant in UTC, whole seconds: the one form of every stored time. SQLite keeps times as
+/// text and compares them as text, which orders instants only when offset and precision agree.
+pub fn utc_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(UtcOffset::UTC);
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// RFC 3339 in UTC, whole seconds (`2026-11-27T14:35:00Z`), for feeds, the API and `<time datetime>`.
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
+    utc_seconds(t)
+        .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
@@ -96,6 +104,14 @@ mod tests {
         assert_eq!(time_date(t), "00:05 28/11/2026");
         assert_eq!(date_long(t), "Thứ Bảy, 28/11/2026, 00:05 (GMT+7)");
         assert_eq!(day_key(t), "2026-11-28");
+    }
+
+    #[test]
+    fn times_are_written_in_utc_seconds() {
+        let t = datetime!(2026-11-27 21:35:00.123456789 +07:00);
+        assert_eq!(utc_seconds(t), datetime!(2026-11-27 14:35 UTC));
+        assert_eq!(utc_seconds(t).offset(), UtcOffset::UTC);
+        assert_eq!(rfc3339(t), "2026-11-27T14:35:00Z");
     }
 
     #[test]

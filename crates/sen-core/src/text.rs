@@ -35,14 +35,15 @@ pub fn clean_line(input: &str) -> String {
         .join(" ")
 }
 
-/// Folds Vietnamese (and other Latin) letters to ASCII: removes diacritics and maps `đ`/`Đ` to `d`/`D`.
+/// Folds Vietnamese (and other Latin) letters to ASCII: removes diacritics and maps `đ`/`Đ` to `d`/`D`,
+/// and the look-alike `ð`/`Ð` that text converted from old Vietnamese encodings carries in their place.
 pub fn fold(input: &str) -> String {
     input
         .nfd()
         .filter(|c| !is_combining_mark(*c))
         .map(|c| match c {
-            'đ' => 'd',
-            'Đ' => 'D',
+            'đ' | 'ð' => 'd',
+            'Đ' | 'Ð' => 'D',
             _ => c,
         })
         .collect()
@@ -169,6 +170,14 @@ mod tests {
     #[test]
     fn fold_removes_marks() {
         assert_eq!(fold("Đồng bằng sông Cửu Long"), "Dong bang song Cuu Long");
+    }
+
+    #[test]
+    fn eth_folds_like_d_bar() {
+        // Text converted from old Vietnamese encodings (TCVN3, VNI) often has Ð/ð (U+00D0/U+00F0)
+        // where Đ/đ (U+0110/U+0111) was meant.
+        assert_eq!(fold("\u{D0}ại hội \u{F0}oàn"), "Dai hoi doan");
+        assert_eq!(slugify("\u{D0}ại hội \u{F0}oàn"), "dai-hoi-doan");
     }
 
     #[test]

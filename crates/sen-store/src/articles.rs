@@ -1,16 +1,17 @@
 use std::collections::HashMap;
 
-use rusqlite::types::Type;
+use rusqlite::types::Type as SqliteType;
 use time::format_description::well_known::Rfc3339;
 
 use sen_core::{
     Article, ArticleInput, ArticleStatus, ArticleSummary, Change, ListedArticle, Tag, text,
 };
+use sqlx::{Database, Encode, QueryBuilder, Type};
 use time::OffsetDateTime;
 
 use crate::{
     Result, Store, StoreError,
-    db::{Pools, now, on_db},
+    db::{Pools, Tx, now, on_db},
     outbox::append_change,
 };
 
@@ -75,7 +76,7 @@ impl ArticleRow {
             row.get::<_, Option<String>>(i)?
                 .map(|text| {
                     OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))
+                        rusqlite::Error::FromSqlConversionFailure(i, SqliteType::Text, Box::new(e))
                     })
                 })
                 .transpose()
@@ -84,7 +85,7 @@ impl ArticleRow {
             time(i)?.ok_or(rusqlite::Error::InvalidColumnType(
                 i,
                 "a time".into(),
-                Type::Null,
+                SqliteType::Null,
             ))
         };
         Ok(Self {
@@ -188,46 +189,46 @@ struct ListedRow {
     summary: SummaryRow,
 }
 
-/// Adds ` AND column IN (…)` for `Some(ids)`.
-macro_rules! push_ids {
-    ($qb:expr, $column:expr, $ids:expr) => {
-        if let Some(ids) = $ids {
-            $qb.push(concat!(" AND ", $column, " IN ("));
-            let mut list = $qb.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
-            }
-            $qb.push(")");
-        }
-    };
+/// Adds ` AND column IN (…)` with the ids bound.
+pub(crate) fn push_ids<DB: Database>(qb: &mut QueryBuilder<DB>, column: &str, ids: &[i64])
+where
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+{
+    qb.push(format_args!(" AND {column} IN ("));
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
 }
 
-/// Inserts missing tags and links them to an article, inside the caller's transaction.
-macro_rules! link_tags {
-    ($tx:expr, $article_id:expr, $names:expr) => {{
-        let mut ids: Vec<i64> = Vec::new();
-        for name in $names {
-            let slug = text::slugify(name);
+/// Inserts missing tags and links them to an article, inside the caller's transaction. Returns the
+/// tags' ids.
+pub(crate) async fn link_tags(tx: &mut Tx, article_id: i64, names: &[String]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let slug = text::slugify(name);
+        let (id,): (i64,) = on_db!(tx, tx c => {
             sqlx::query("INSERT INTO tags (name, slug) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING")
                 .bind(name)
                 .bind(&slug)
-                .execute(&mut *$tx)
+                .execute(&mut *c)
                 .await?;
-            let (id,): (i64,) = sqlx::query_as("SELECT id FROM tags WHERE slug = $1")
+            let row: (i64,) = sqlx::query_as("SELECT id FROM tags WHERE slug = $1")
                 .bind(&slug)
-                .fetch_one(&mut *$tx)
+                .fetch_one(&mut *c)
                 .await?;
             sqlx::query("INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind($article_id)
-                .bind(id)
-                .execute(&mut *$tx)
+                .bind(article_id)
+                .bind(row.0)
+                .execute(&mut *c)
                 .await?;
-            ids.push(id);
-        }
-        ids
-    }};
+            Ok::<_, sqlx::Error>(row)
+        })?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
-pub(crate) use link_tags;
 
 impl Store {
     pub async fn create_article(&self, input: ArticleInput) -> Result<Article> {
@@ -235,9 +236,9 @@ impl Store {
         let slug = input.slug.clone().unwrap_or_default();
         let t = now();
         let created = input.created_at.unwrap_or(t);
-        let (id, tag_ids) = on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let (id,): (i64,) = sqlx::query_as(
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = on_db!(&mut tx, tx c => {
+            sqlx::query_as(
                 "INSERT INTO articles (title, slug, summary, body, cover_url, cover_caption, author, byline, \
                  source_name, source_url, category_id, featured, status, created_at, published_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
@@ -246,35 +247,45 @@ impl Store {
             .bind(&input.cover_url).bind(&input.cover_caption).bind(&input.author).bind(&input.byline)
             .bind(&input.source_name).bind(&input.source_url).bind(input.category_id).bind(input.featured)
             .bind(input.status.as_str()).bind(created).bind(input.published_at).bind(t)
-            .fetch_one(&mut *tx)
+            .fetch_one(c)
             .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
-                _ => StoreError::Database(e),
-            })?;
-            let tag_ids = link_tags!(tx, id, &input.tags);
-            let change = Change::Article { id, categories: vec![input.category_id], tags: tag_ids.clone() };
-            append_change!(tx, &change);
-            tx.commit().await?;
-            Ok::<_, StoreError>((id, tag_ids))
-        })?;
-        self.notify(&Change::Article {
+        })
+        .map_err(|e| StoreError::constraint(e, None, Some("category_id")))?;
+        let tags = link_tags(&mut tx, id, &input.tags).await?;
+        let change = Change::Article {
             id,
             categories: vec![input.category_id],
-            tags: tag_ids,
-        });
+            tags,
+        };
+        append_change(&mut tx, &change).await?;
+        tx.commit().await?;
+        self.notify(&change);
         self.article(id).await?.ok_or(StoreError::NotFound)
     }
 
     /// Replaces an article's fields and tags; its views and creation time stay.
     pub async fn update_article(&self, id: i64, input: ArticleInput) -> Result<Article> {
         let input = input.validated()?;
-        let before = self.article(id).await?.ok_or(StoreError::NotFound)?;
         let slug = input.slug.clone().unwrap_or_default();
         let t = now();
-        let change = on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let done = sqlx::query(
+        let mut tx = self.begin().await?;
+        // The old category and tags go into the change, so they are read under the row's lock:
+        // read before it, a concurrent edit's category or tags would be left out.
+        let (old_category, old_tags) = on_db!(&mut tx, tx c => {
+            let row: Option<(i64,)> =
+                sqlx::query_as("UPDATE articles SET id = id WHERE id = $1 RETURNING category_id")
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await?;
+            let tags: Vec<(i64,)> = sqlx::query_as("SELECT tag_id FROM article_tags WHERE article_id = $1")
+                .bind(id)
+                .fetch_all(&mut *c)
+                .await?;
+            Ok::<_, sqlx::Error>((row.map(|(category,)| category), tags))
+        })?;
+        let old_category = old_category.ok_or(StoreError::NotFound)?;
+        on_db!(&mut tx, tx c => {
+            sqlx::query(
                 "UPDATE articles SET title = $2, slug = $3, summary = $4, body = $5, cover_url = $6, \
                  cover_caption = $7, author = $8, byline = $9, source_name = $10, source_url = $11, \
                  category_id = $12, featured = $13, status = $14, published_at = $15, updated_at = $16 \
@@ -284,27 +295,31 @@ impl Store {
             .bind(&input.cover_url).bind(&input.cover_caption).bind(&input.author).bind(&input.byline)
             .bind(&input.source_name).bind(&input.source_url).bind(input.category_id).bind(input.featured)
             .bind(input.status.as_str()).bind(input.published_at).bind(t)
-            .execute(&mut *tx)
+            .execute(c)
             .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound,
-                _ => StoreError::Database(e),
-            })?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query("DELETE FROM article_tags WHERE article_id = $1").bind(id).execute(&mut *tx).await?;
-            let mut tags = link_tags!(tx, id, &input.tags);
-            tags.extend(before.tags.iter().map(|t| t.id));
-            tags.sort_unstable();
-            tags.dedup();
-            let mut categories = vec![before.category_id, input.category_id];
-            categories.dedup();
-            let change = Change::Article { id, categories, tags };
-            append_change!(tx, &change);
-            tx.commit().await?;
-            Ok::<_, StoreError>(change)
+            .map(|done| done.rows_affected())
+        })
+        .map_err(|e| StoreError::constraint(e, None, Some("category_id")))?;
+        on_db!(&mut tx, tx c => {
+            sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
+                .bind(id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
         })?;
+        let mut tags = link_tags(&mut tx, id, &input.tags).await?;
+        tags.extend(old_tags.into_iter().map(|(tag,)| tag));
+        tags.sort_unstable();
+        tags.dedup();
+        let mut categories = vec![old_category, input.category_id];
+        categories.dedup();
+        let change = Change::Article {
+            id,
+            categories,
+            tags,
+        };
+        append_change(&mut tx, &change).await?;
+        tx.commit().await?;
         self.notify(&change);
         self.article(id).await?.ok_or(StoreError::NotFound)
     }
@@ -367,7 +382,7 @@ impl Store {
                 "SELECT a.status, a.featured, ", summary_columns!(), " FROM articles a WHERE 1 = 1"
             ));
             match which {
-                Listing::Ids(ids) => push_ids!(qb, "a.id", Some(ids)),
+                Listing::Ids(ids) => push_ids(&mut qb, "a.id", ids),
                 Listing::Range { after, through } => {
                     qb.push(" AND a.id > ");
                     qb.push_bind(after);
@@ -385,7 +400,7 @@ impl Store {
                 Vec::new()
             } else {
                 let mut qb = sqlx::QueryBuilder::new("SELECT article_id, tag_id FROM article_tags WHERE 1 = 1");
-                push_ids!(qb, "article_id", Some(&found));
+                push_ids(&mut qb, "article_id", &found);
                 qb.push(" ORDER BY article_id, tag_id");
                 qb.build_query_as().fetch_all(p).await?
             };

@@ -1,8 +1,10 @@
-use sen_core::{Category, CategoryInput, Change};
+use std::collections::HashSet;
+
+use sen_core::{Category, CategoryInput, Change, ErrorCode, ValidationError};
 
 use crate::{
     Result, Store, StoreError,
-    db::{now, on_db},
+    db::{Lock, Tx, now, on_db},
     outbox::append_change,
 };
 
@@ -17,6 +19,31 @@ fn category((id, parent_id, name, slug, description, position, in_menu): Categor
         description,
         position,
         in_menu,
+    }
+}
+
+/// Refuses a parent that does not exist, or that is the category itself or one of its descendants
+/// (readers walking up the tree would loop). Runs inside the moving transaction.
+async fn check_parent(tx: &mut Tx, id: i64, parent: i64) -> Result<()> {
+    let cycle = || StoreError::from(ValidationError::new("parent_id", ErrorCode::Cycle));
+    let mut seen = HashSet::new();
+    let mut at = parent;
+    loop {
+        // Revisiting a category means the chain above the new parent loops already.
+        if at == id || !seen.insert(at) {
+            return Err(cycle());
+        }
+        let row: Option<(Option<i64>,)> = on_db!(tx, tx c => {
+            sqlx::query_as("SELECT parent_id FROM categories WHERE id = $1")
+                .bind(at)
+                .fetch_optional(c)
+                .await
+        })?;
+        match row {
+            None if at == parent => return Err(StoreError::MissingReference("parent_id")),
+            None | Some((None,)) => return Ok(()),
+            Some((Some(up),)) => at = up,
+        }
     }
 }
 
@@ -38,21 +65,20 @@ impl Store {
         let input = input.validated()?;
         let slug = input.slug.clone().unwrap_or_default();
         let t = now();
-        let id = on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let (id,): (i64,) = sqlx::query_as(
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = on_db!(&mut tx, tx c => {
+            sqlx::query_as(
                 "INSERT INTO categories (parent_id, name, slug, description, position, in_menu, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
             )
             .bind(input.parent_id).bind(&input.name).bind(&slug).bind(&input.description)
             .bind(input.position).bind(input.in_menu).bind(t)
-            .fetch_one(&mut *tx)
+            .fetch_one(c)
             .await
-            .map_err(|e| StoreError::unique(e, "slug"))?;
-            append_change!(tx, &Change::Category { id });
-            tx.commit().await?;
-            Ok::<_, StoreError>(id)
-        })?;
+        })
+        .map_err(|e| StoreError::constraint(e, Some("slug"), Some("parent_id")))?;
+        append_change(&mut tx, &Change::Category { id }).await?;
+        tx.commit().await?;
         self.notify(&Change::Category { id });
         Ok(Category {
             id,
@@ -67,28 +93,29 @@ impl Store {
 
     pub async fn update_category(&self, id: i64, input: CategoryInput) -> Result<Category> {
         let input = input.validated()?;
-        if input.parent_id == Some(id) {
-            return Err(StoreError::Conflict("parent"));
-        }
         let slug = input.slug.clone().unwrap_or_default();
-        on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let done = sqlx::query(
+        let mut tx = self.begin().await?;
+        if let Some(parent) = input.parent_id {
+            tx.lock(Lock::CategoryTree).await?;
+            check_parent(&mut tx, id, parent).await?;
+        }
+        let done = on_db!(&mut tx, tx c => {
+            sqlx::query(
                 "UPDATE categories SET parent_id = $2, name = $3, slug = $4, description = $5, position = $6, \
                  in_menu = $7, updated_at = $8 WHERE id = $1",
             )
             .bind(id).bind(input.parent_id).bind(&input.name).bind(&slug).bind(&input.description)
             .bind(input.position).bind(input.in_menu).bind(now())
-            .execute(&mut *tx)
+            .execute(c)
             .await
-            .map_err(|e| StoreError::unique(e, "slug"))?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            append_change!(tx, &Change::Category { id });
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+            .map(|done| done.rows_affected())
+        })
+        .map_err(|e| StoreError::constraint(e, Some("slug"), Some("parent_id")))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_change(&mut tx, &Change::Category { id }).await?;
+        tx.commit().await?;
         self.notify(&Change::Category { id });
         Ok(Category {
             id,

@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use crate::{Result, Store, StoreError, db::on_db};
+use crate::{Result, Store, articles::push_ids, db::on_db};
 
 /// Visits booked in the store (without the site's starting total).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,42 +22,49 @@ impl Store {
         if views.is_empty() && visits == 0 {
             return Ok(Vec::new());
         }
-        on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let mut totals = Vec::with_capacity(views.len());
-            for &(id, n) in views {
+        let mut tx = self.begin().await?;
+        let mut totals = Vec::with_capacity(views.len());
+        for &(id, n) in views {
+            let total: Option<(i64,)> = on_db!(&mut tx, tx c => {
                 let total: Option<(i64,)> =
                     sqlx::query_as("UPDATE articles SET views = views + $2 WHERE id = $1 RETURNING views")
                         .bind(id)
                         .bind(n)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut *c)
                         .await?;
                 // An article deleted meanwhile has nothing left to count.
-                let Some((total,)) = total else { continue };
-                sqlx::query(
-                    "INSERT INTO article_views_daily (article_id, day, views) VALUES ($1, $2, $3) \
-                     ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + excluded.views",
-                )
-                .bind(id)
-                .bind(day)
-                .bind(n)
-                .execute(&mut *tx)
-                .await?;
+                if total.is_some() {
+                    sqlx::query(
+                        "INSERT INTO article_views_daily (article_id, day, views) VALUES ($1, $2, $3) \
+                         ON CONFLICT (article_id, day) DO UPDATE SET views = article_views_daily.views + excluded.views",
+                    )
+                    .bind(id)
+                    .bind(day)
+                    .bind(n)
+                    .execute(&mut *c)
+                    .await?;
+                }
+                Ok::<_, sqlx::Error>(total)
+            })?;
+            if let Some((total,)) = total {
                 totals.push((id, total));
             }
-            if visits > 0 {
+        }
+        if visits > 0 {
+            on_db!(&mut tx, tx c => {
                 sqlx::query(
                     "INSERT INTO visit_days (day, visits) VALUES ($1, $2) \
                      ON CONFLICT (day) DO UPDATE SET visits = visit_days.visits + excluded.visits",
                 )
                 .bind(day)
                 .bind(visits)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok::<_, StoreError>(totals)
-        })
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+            })?;
+        }
+        tx.commit().await?;
+        Ok(totals)
     }
 
     /// Stored view totals of the given articles.
@@ -66,12 +73,8 @@ impl Store {
             return Ok(Vec::new());
         }
         on_db!(self, read p => {
-            let mut qb = sqlx::QueryBuilder::new("SELECT id, views FROM articles WHERE id IN (");
-            let mut list = qb.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
-            }
-            qb.push(")");
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, views FROM articles WHERE 1 = 1");
+            push_ids(&mut qb, "id", ids);
             qb.build_query_as().fetch_all(p).await
         })
         .map_err(Into::into)
@@ -119,7 +122,7 @@ impl Store {
         })?;
         let (sum,): (Option<i64>,) = on_db!(self, read p => {
             sqlx::query_as("SELECT CAST(SUM(online) AS BIGINT) FROM node_presence WHERE updated_at >= $1")
-                .bind(fresh_after)
+                .bind(sen_core::format::utc_seconds(fresh_after))
                 .fetch_one(p)
                 .await
         })?;

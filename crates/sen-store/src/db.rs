@@ -1,7 +1,7 @@
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use parking_lot::RwLock;
-use sen_core::Change;
+use sen_core::{Change, ErrorCode, ValidationError};
 use sqlx::{
     PgPool, SqlitePool,
     postgres::PgPoolOptions,
@@ -11,8 +11,21 @@ use sqlx::{
 use crate::{Result, StoreError, inline::InlineReader};
 
 /// Runs one body against whichever pool the store holds; the body is type-checked once per backend.
-/// `read` picks the reader pool, `write` the single-writer pool on SQLite (the same pool on PostgreSQL).
+/// `read` picks the reader pool, `write` the single-writer pool on SQLite (the same pool on PostgreSQL);
+/// `tx` runs it on the connection of a [`Tx`] (given as `&mut Tx`).
 macro_rules! on_db {
+    ($tx:expr, tx $c:ident => $body:expr) => {
+        match &mut *$tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
     ($store:expr, read $p:ident => $body:expr) => {
         match &$store.backend {
             $crate::db::Pools::Sqlite { read: $p, .. } => $body,
@@ -38,11 +51,53 @@ pub(crate) enum Pools {
     Postgres(PgPool),
 }
 
+/// A write transaction on whichever database the store holds: the functions that write inside a
+/// caller's transaction take `&mut Tx` and run each statement through `on_db!(tx, tx c => …)`.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Keys of PostgreSQL transaction-level advisory locks, each serialising one kind of write.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lock {
+    /// Appending to the outbox: see `outbox::append_change`.
+    Outbox = 0x7365_6e01,
+    /// Moving a category under another: two moves checked side by side could close a cycle.
+    CategoryTree = 0x7365_6e02,
+}
+
+impl Tx {
+    /// Holds `lock` until this transaction ends, waiting for any other holder first. SQLite needs
+    /// nothing: its write transactions run one at a time (one that read what another then changed
+    /// fails at its first write rather than acting on the old rows).
+    pub(crate) async fn lock(&mut self, lock: Lock) -> Result<()> {
+        if let Self::Postgres(t) = self {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock as i64)
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Self::Sqlite(t) => t.commit().await?,
+            Self::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
 }
+
+/// How long a query waits for a connection before the database counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
 
@@ -63,6 +118,12 @@ impl Store {
 
     /// Connects without migrating.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, ACQUIRE_TIMEOUT).await
+    }
+
+    /// Connects, waiting at most `acquire_timeout` for a connection (then the call fails as
+    /// [`StoreError::Unavailable`]).
+    pub(crate) async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Self> {
         let backend = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -79,12 +140,14 @@ impl Store {
             // A local file needs no ping before each query: that would double the thread hops.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .acquire_timeout(acquire_timeout)
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
             let inline = Arc::new(InlineReader::new(options.get_filename()));
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
+                .acquire_timeout(acquire_timeout)
                 .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await?;
@@ -96,12 +159,15 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(10)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(acquire_timeout)
                 .connect(url)
                 .await?;
             Pools::Postgres(pool)
         } else {
-            return Err(StoreError::UnsupportedUrl(url.to_string()));
+            return Err(StoreError::Invalid(ValidationError::new(
+                "database_url",
+                ErrorCode::InvalidUrl,
+            )));
         };
         Ok(Self {
             backend,
@@ -115,6 +181,14 @@ impl Store {
             Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Begins a write transaction (on SQLite, on the one writer connection).
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.backend {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -154,14 +228,41 @@ impl Store {
     }
 }
 
-/// Now, in whole seconds: both databases then store and return the same instant.
+/// Now, in UTC and whole seconds, the form of every stored time.
 pub(crate) fn now() -> time::OffsetDateTime {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(0).unwrap_or(t)
+    sen_core::format::utc_seconds(time::OffsetDateTime::now_utc())
 }
 
 #[cfg(any(test, feature = "test-support"))]
 impl Store {
+    /// Applies the migrations up to `version` only.
+    pub(crate) async fn migrate_to(&self, version: i64) -> Result<()> {
+        match &self.backend {
+            Pools::Sqlite { write, .. } => {
+                sqlx::migrate!("migrations/sqlite")
+                    .run_to(version, write)
+                    .await?
+            }
+            Pools::Postgres(pool) => {
+                sqlx::migrate!("migrations/postgres")
+                    .run_to(version, pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Rows whose foreign key points nowhere (SQLite's `foreign_key_check`; PostgreSQL has none).
+    pub(crate) async fn foreign_key_violations(&self) -> Result<usize> {
+        Ok(match &self.backend {
+            Pools::Sqlite { write, .. } => sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(write)
+                .await?
+                .len(),
+            Pools::Postgres(_) => 0,
+        })
+    }
+
     /// `table.column` names of the schema, for the test that both backends agree.
     pub async fn debug_columns(&self) -> Result<Vec<String>> {
         let rows: Vec<(String, String)> = match &self.backend {

@@ -1,10 +1,12 @@
+use std::collections::HashMap;
+
 use sen_core::{ArticleInput, Change, Site, text};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     Result, Store, StoreError,
     articles::link_tags,
-    db::{now, on_db},
+    db::{Tx, now, on_db},
     outbox::append_change,
     site::upsert_site,
 };
@@ -78,36 +80,39 @@ impl Store {
     /// `sample_state` row and the content commit together.
     pub async fn add_sample(&self, bundle: &Bundle, first_start: bool) -> Result<bool> {
         let bundle = validated(bundle)?;
-        let added = on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let claimed = if first_start {
+        let mut tx = self.begin().await?;
+        let claimed = on_db!(&mut tx, tx c => {
+            if first_start {
                 sqlx::query("INSERT INTO sample_state (id, state) VALUES (1, 'present') ON CONFLICT (id) DO NOTHING")
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
             } else {
                 sqlx::query(
                     "INSERT INTO sample_state (id, state) VALUES (1, 'present') \
                      ON CONFLICT (id) DO UPDATE SET state = 'present' WHERE sample_state.state <> 'present'",
                 )
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1
-            };
-            if !claimed {
-                return Ok::<_, StoreError>(false);
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
             }
-            if let Some(site) = &bundle.site {
-                upsert_site!(tx, site);
-                sqlx::query("UPDATE site SET is_sample = TRUE WHERE id = 1").execute(&mut *tx).await?;
-            }
-            insert_bundle!(tx, &bundle, true);
-            append_change!(tx, &Change::Site);
-            tx.commit().await?;
-            Ok::<_, StoreError>(true)
-        })?;
+        })? == 1;
+        if !claimed {
+            return Ok(false);
+        }
+        if let Some(site) = &bundle.site {
+            upsert_site(&mut tx, site).await?;
+            on_db!(&mut tx, tx c => {
+                sqlx::query("UPDATE site SET is_sample = TRUE WHERE id = 1")
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+        }
+        insert_bundle(&mut tx, &bundle, true).await?;
+        append_change(&mut tx, &Change::Site).await?;
+        tx.commit().await?;
+        let added = true;
         if added {
             self.notify(&Change::Site);
         }
@@ -118,13 +123,10 @@ impl Store {
     /// [`Store::remove_sample`] takes them away again.
     pub async fn add_generated(&self, bundle: &Bundle) -> Result<()> {
         let bundle = validated(bundle)?;
-        on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            insert_bundle!(tx, &bundle, true);
-            append_change!(tx, &Change::Site);
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+        let mut tx = self.begin().await?;
+        insert_bundle(&mut tx, &bundle, true).await?;
+        append_change(&mut tx, &Change::Site).await?;
+        tx.commit().await?;
         self.notify(&Change::Site);
         Ok(())
     }
@@ -132,9 +134,9 @@ impl Store {
     /// Removes all sample content; what editors made stays, and so do sample categories that still hold it.
     /// Returns the number of sample articles removed.
     pub async fn remove_sample(&self) -> Result<u64> {
-        let removed = on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let removed = sqlx::query("DELETE FROM articles WHERE is_sample = TRUE").execute(&mut *tx).await?.rows_affected();
+        let mut tx = self.begin().await?;
+        let removed = on_db!(&mut tx, tx c => {
+            let removed = sqlx::query("DELETE FROM articles WHERE is_sample = TRUE").execute(&mut *c).await?.rows_affected();
             // Children go before parents; a category still used by an editor's article stays.
             for _ in 0..8 {
                 let gone = sqlx::query(
@@ -142,22 +144,22 @@ impl Store {
                      AND id NOT IN (SELECT category_id FROM articles) \
                      AND id NOT IN (SELECT parent_id FROM categories WHERE parent_id IS NOT NULL)",
                 )
-                .execute(&mut *tx)
+                .execute(&mut *c)
                 .await?
                 .rows_affected();
                 if gone == 0 {
                     break;
                 }
             }
-            sqlx::query("DELETE FROM pages WHERE is_sample = TRUE").execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM media WHERE is_sample = TRUE").execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM article_tags)").execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM site WHERE is_sample = TRUE").execute(&mut *tx).await?;
-            sqlx::query("UPDATE sample_state SET state = 'removed' WHERE id = 1").execute(&mut *tx).await?;
-            append_change!(tx, &Change::Site);
-            tx.commit().await?;
-            Ok::<_, StoreError>(removed)
+            sqlx::query("DELETE FROM pages WHERE is_sample = TRUE").execute(&mut *c).await?;
+            sqlx::query("DELETE FROM media WHERE is_sample = TRUE").execute(&mut *c).await?;
+            sqlx::query("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM article_tags)").execute(&mut *c).await?;
+            sqlx::query("DELETE FROM site WHERE is_sample = TRUE").execute(&mut *c).await?;
+            sqlx::query("UPDATE sample_state SET state = 'removed' WHERE id = 1").execute(&mut *c).await?;
+            Ok::<_, sqlx::Error>(removed)
         })?;
+        append_change(&mut tx, &Change::Site).await?;
+        tx.commit().await?;
         self.notify(&Change::Site);
         Ok(removed)
     }
@@ -193,59 +195,73 @@ fn validated(bundle: &Bundle) -> Result<Bundle> {
 }
 
 /// Inserts a validated bundle inside the caller's transaction.
-macro_rules! insert_bundle {
-    ($tx:expr, $bundle:expr, $is_sample:expr) => {{
-        let bundle: &Bundle = $bundle;
-        let t = now();
-        let mut category_ids = std::collections::HashMap::new();
-        for (position, c) in bundle.categories.iter().enumerate() {
-            let parent = c.parent.as_ref().and_then(|slug| category_ids.get(slug).copied());
+async fn insert_bundle(tx: &mut Tx, bundle: &Bundle, is_sample: bool) -> Result<()> {
+    let t = now();
+    let mut category_ids = HashMap::new();
+    for (position, c) in bundle.categories.iter().enumerate() {
+        let parent = c
+            .parent
+            .as_ref()
+            .and_then(|slug| category_ids.get(slug).copied());
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        let (id,): (i64,) = on_db!(tx, tx conn => {
             sqlx::query(
                 "INSERT INTO categories (parent_id, name, slug, description, position, in_menu, is_sample, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (slug) DO NOTHING",
             )
             .bind(parent).bind(&c.name).bind(&c.slug).bind(&c.description)
-            .bind(i32::try_from(position).unwrap_or(i32::MAX)).bind(c.in_menu).bind($is_sample).bind(t)
-            .execute(&mut *$tx)
+            .bind(position).bind(c.in_menu).bind(is_sample).bind(t)
+            .execute(&mut *conn)
             .await?;
-            let (id,): (i64,) = sqlx::query_as("SELECT id FROM categories WHERE slug = $1")
+            sqlx::query_as("SELECT id FROM categories WHERE slug = $1")
                 .bind(&c.slug)
-                .fetch_one(&mut *$tx)
-                .await?;
-            category_ids.insert(c.slug.clone(), id);
-        }
-        for (position, page) in bundle.pages.iter().enumerate() {
+                .fetch_one(&mut *conn)
+                .await
+        })?;
+        category_ids.insert(c.slug.clone(), id);
+    }
+    for (position, page) in bundle.pages.iter().enumerate() {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        on_db!(tx, tx c => {
             sqlx::query(
                 "INSERT INTO pages (title, slug, body, position, in_menu, is_sample, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, TRUE, $5, $6, $6) ON CONFLICT (slug) DO NOTHING",
             )
             .bind(&page.title).bind(&page.slug).bind(&page.body)
-            .bind(i32::try_from(position).unwrap_or(i32::MAX)).bind($is_sample).bind(t)
-            .execute(&mut *$tx)
-            .await?;
-        }
-        for m in &bundle.media {
+            .bind(position).bind(is_sample).bind(t)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+    }
+    for m in &bundle.media {
+        on_db!(tx, tx c => {
             sqlx::query(
                 "INSERT INTO media (key, content_type, data, is_sample, created_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (key) DO NOTHING",
             )
-            .bind(&m.key).bind(&m.content_type).bind(&m.data).bind($is_sample).bind(t)
-            .execute(&mut *$tx)
-            .await?;
-        }
-        for a in &bundle.articles {
-            let category_id = match category_ids.get(&a.category) {
-                Some(id) => *id,
-                None => {
-                    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM categories WHERE slug = $1")
+            .bind(&m.key).bind(&m.content_type).bind(&m.data).bind(is_sample).bind(t)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+    }
+    for a in &bundle.articles {
+        let category_id = match category_ids.get(&a.category) {
+            Some(id) => *id,
+            None => {
+                let row: Option<(i64,)> = on_db!(tx, tx c => {
+                    sqlx::query_as("SELECT id FROM categories WHERE slug = $1")
                         .bind(&a.category)
-                        .fetch_optional(&mut *$tx)
-                        .await?;
-                    row.ok_or(StoreError::NotFound)?.0
-                }
-            };
-            let i = &a.input;
-            let (id,): (i64,) = sqlx::query_as(
+                        .fetch_optional(c)
+                        .await
+                })?;
+                row.ok_or(StoreError::MissingReference("category"))?.0
+            }
+        };
+        let i = &a.input;
+        let (id,): (i64,) = on_db!(tx, tx c => {
+            sqlx::query_as(
                 "INSERT INTO articles (title, slug, summary, body, cover_url, cover_caption, author, byline, \
                  source_name, source_url, category_id, featured, status, is_sample, created_at, published_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
@@ -253,15 +269,15 @@ macro_rules! insert_bundle {
             .bind(&i.title).bind(i.slug.as_deref().unwrap_or_default()).bind(&i.summary).bind(&i.body)
             .bind(&i.cover_url).bind(&i.cover_caption).bind(&i.author).bind(&i.byline)
             .bind(&i.source_name).bind(&i.source_url).bind(category_id).bind(i.featured)
-            .bind(i.status.as_str()).bind($is_sample).bind(i.created_at.unwrap_or(t)).bind(i.published_at)
+            .bind(i.status.as_str()).bind(is_sample).bind(i.created_at.unwrap_or(t)).bind(i.published_at)
             .bind(i.published_at.unwrap_or(t))
-            .fetch_one(&mut *$tx)
-            .await?;
-            let _ = link_tags!($tx, id, &i.tags);
-        }
-    }};
+            .fetch_one(c)
+            .await
+        })?;
+        link_tags(tx, id, &i.tags).await?;
+    }
+    Ok(())
 }
-use insert_bundle;
 
 impl Store {
     /// Whether anything was ever written: categories, articles or pages.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, error::Cause};
 
 /// The longest an inline read blocks its thread waiting for a lock.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(50);
@@ -35,11 +35,11 @@ impl InlineReader {
 
     fn open(&self) -> Result<Connection> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&self.path, flags).map_err(StoreError::Inline)?;
+        let conn = Connection::open_with_flags(&self.path, flags)
+            .map_err(|e| StoreError::Unavailable(Cause::Sqlite(e)))?;
         // A WAL reader is locked out only in rare moments (recovery, an exclusive lock); it then
         // gives up soon and the caller waits through sqlx, off this thread.
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(StoreError::Inline)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(16);
         Ok(conn)
     }
@@ -59,13 +59,22 @@ impl InlineReader {
         if idle.len() < KEEP_IDLE {
             idle.push(conn);
         }
-        result.map_err(StoreError::Inline)
+        Ok(result?)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_that_cannot_be_opened_is_unavailable() {
+        let reader = InlineReader::new(Path::new("/nonexistent-sen-dir/portal.db"));
+        let err = reader
+            .read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
+            .expect_err("no file");
+        assert!(err.is_unavailable(), "{err}");
+    }
 
     #[test]
     fn a_locked_file_is_reported_busy_quickly() {

@@ -18,7 +18,7 @@ pub mod testing;
 pub use articles::Listing;
 pub use counters::VisitTotals;
 pub use db::{Backend, Store};
-pub use error::StoreError;
+pub use error::{Cause, StoreError};
 pub use import::{Bundle, BundleArticle, BundleCategory, BundleMedia, BundlePage, SampleState};
 pub use media::Media;
 pub use outbox::OutboxEntry;

@@ -1,21 +1,31 @@
-use sen_core::Change;
+use sen_core::{Change, format::utc_seconds};
 use time::OffsetDateTime;
 
-use crate::{Result, Store, db::on_db};
+use crate::{
+    Result, Store,
+    db::{Lock, Tx, now, on_db},
+};
 
 /// Appends a change to the outbox inside the caller's transaction, so the change and the write it
-/// describes commit together.
-macro_rules! append_change {
-    ($tx:expr, $change:expr) => {{
-        let json = serde_json::to_string($change)?;
+/// describes commit together. It must be the transaction's last statement before the commit.
+///
+/// Followers read the outbox by increasing id and never look back. On PostgreSQL an id is taken at
+/// insert time and transactions commit in any order, so a lower id could become visible after a
+/// follower moved past it. The lock, held until commit, makes appends take their ids and commit one
+/// at a time, in id order. SQLite has one writer at a time: already in order.
+pub(crate) async fn append_change(tx: &mut Tx, change: &Change) -> Result<()> {
+    let json = serde_json::to_string(change)?;
+    tx.lock(Lock::Outbox).await?;
+    on_db!(tx, tx c => {
         sqlx::query("INSERT INTO outbox (change, created_at) VALUES ($1, $2)")
-            .bind(json)
-            .bind($crate::db::now())
-            .execute(&mut *$tx)
-            .await?;
-    }};
+            .bind(&json)
+            .bind(now())
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(())
 }
-pub(crate) use append_change;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEntry {
@@ -54,7 +64,11 @@ impl Store {
     /// Drops changes older than `before`; every node has long applied them.
     pub async fn prune_changes(&self, before: OffsetDateTime) -> Result<u64> {
         let done = on_db!(self, write p => {
-            sqlx::query("DELETE FROM outbox WHERE created_at < $1").bind(before).execute(p).await.map(|r| r.rows_affected())
+            sqlx::query("DELETE FROM outbox WHERE created_at < $1")
+                .bind(utc_seconds(before))
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected())
         })?;
         Ok(done)
     }

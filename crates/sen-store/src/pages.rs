@@ -58,20 +58,19 @@ impl Store {
         let input = input.validated()?;
         let slug = input.slug.clone().unwrap_or_default();
         let t = now();
-        let id = on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let (id,): (i64,) = sqlx::query_as(
+        let mut tx = self.begin().await?;
+        let (id,): (i64,) = on_db!(&mut tx, tx c => {
+            sqlx::query_as(
                 "INSERT INTO pages (title, slug, body, position, in_menu, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
             )
             .bind(&input.title).bind(&slug).bind(&input.body).bind(input.position).bind(input.in_menu).bind(t)
-            .fetch_one(&mut *tx)
+            .fetch_one(c)
             .await
-            .map_err(|e| StoreError::unique(e, "slug"))?;
-            append_change!(tx, &Change::Page { id });
-            tx.commit().await?;
-            Ok::<_, StoreError>(id)
-        })?;
+        })
+        .map_err(|e| StoreError::constraint(e, Some("slug"), None))?;
+        append_change(&mut tx, &Change::Page { id }).await?;
+        tx.commit().await?;
         self.notify(&Change::Page { id });
         Ok(saved(id, input, slug, t))
     }
@@ -80,22 +79,22 @@ impl Store {
         let input = input.validated()?;
         let slug = input.slug.clone().unwrap_or_default();
         let t = now();
-        on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            let done = sqlx::query(
+        let mut tx = self.begin().await?;
+        let done = on_db!(&mut tx, tx c => {
+            sqlx::query(
                 "UPDATE pages SET title = $2, slug = $3, body = $4, position = $5, in_menu = $6, updated_at = $7 WHERE id = $1",
             )
             .bind(id).bind(&input.title).bind(&slug).bind(&input.body).bind(input.position).bind(input.in_menu).bind(t)
-            .execute(&mut *tx)
+            .execute(c)
             .await
-            .map_err(|e| StoreError::unique(e, "slug"))?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            append_change!(tx, &Change::Page { id });
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+            .map(|done| done.rows_affected())
+        })
+        .map_err(|e| StoreError::constraint(e, Some("slug"), None))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append_change(&mut tx, &Change::Page { id }).await?;
+        tx.commit().await?;
         self.notify(&Change::Page { id });
         Ok(saved(id, input, slug, t))
     }

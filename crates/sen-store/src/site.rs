@@ -1,7 +1,11 @@
 use rand::Rng;
 use sen_core::{Change, Site};
 
-use crate::{Result, Store, StoreError, db::on_db, outbox::append_change};
+use crate::{
+    Result, Store,
+    db::{Tx, now, on_db},
+    outbox::append_change,
+};
 
 #[derive(sqlx::FromRow)]
 struct SiteRow {
@@ -22,9 +26,8 @@ struct SiteRow {
 }
 
 /// Writes the site row inside the caller's transaction.
-macro_rules! upsert_site {
-    ($tx:expr, $site:expr) => {{
-        let s = $site;
+pub(crate) async fn upsert_site(tx: &mut Tx, s: &Site) -> Result<()> {
+    on_db!(tx, tx c => {
         sqlx::query(
             "INSERT INTO site (id, name, short_name, governing_body, tagline, address, phone, fax, email, \
              responsible_person, credit_note, license_note, logo_url, banner_url, visits_base, updated_at) \
@@ -38,12 +41,13 @@ macro_rules! upsert_site {
         )
         .bind(&s.name).bind(&s.short_name).bind(&s.governing_body).bind(&s.tagline).bind(&s.address)
         .bind(&s.phone).bind(&s.fax).bind(&s.email).bind(&s.responsible_person).bind(&s.credit_note)
-        .bind(&s.license_note).bind(&s.logo_url).bind(&s.banner_url).bind(s.visits_base).bind($crate::db::now())
-        .execute(&mut *$tx)
-        .await?;
-    }};
+        .bind(&s.license_note).bind(&s.logo_url).bind(&s.banner_url).bind(s.visits_base).bind(now())
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(())
 }
-pub(crate) use upsert_site;
 
 impl Store {
     /// The site identity; a portal that was never set up gets a neutral default.
@@ -82,13 +86,10 @@ impl Store {
 
     pub async fn put_site(&self, site: Site) -> Result<Site> {
         let site = site.validated()?;
-        on_db!(self, write p => {
-            let mut tx = p.begin().await?;
-            upsert_site!(tx, &site);
-            append_change!(tx, &Change::Site);
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+        let mut tx = self.begin().await?;
+        upsert_site(&mut tx, &site).await?;
+        append_change(&mut tx, &Change::Site).await?;
+        tx.commit().await?;
         self.notify(&Change::Site);
         Ok(site)
     }

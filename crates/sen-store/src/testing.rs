@@ -5,7 +5,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::{Backend, Store};
+use sen_core::Change;
+
+use crate::{Backend, Store, db::Tx, outbox::append_change};
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
@@ -54,6 +56,46 @@ pub async fn fresh_url(backend: Backend) -> String {
             format!("{base}/{name}")
         }
     }
+}
+
+/// Connects to `url` (without migrating), giving up on a connection after `acquire_timeout`.
+pub async fn connect(url: &str, acquire_timeout: std::time::Duration) -> crate::Result<Store> {
+    Store::connect_with(url, acquire_timeout).await
+}
+
+/// A write transaction that has appended a change, as every write does last, and stays open until
+/// [`HeldChange::commit`]: for tests of what followers see while writes commit out of order.
+pub struct HeldChange(Tx);
+
+impl HeldChange {
+    pub async fn commit(self) -> crate::Result<()> {
+        self.0.commit().await
+    }
+}
+
+/// Opens a write transaction on `store` and appends `change` to the outbox in it.
+pub async fn hold_change(store: &Store, change: &Change) -> crate::Result<HeldChange> {
+    let mut tx = store.begin().await?;
+    append_change(&mut tx, change).await?;
+    Ok(HeldChange(tx))
+}
+
+/// Applies the migrations up to `version` only: for tests of a later migration on older data.
+pub async fn migrate_to(store: &Store, version: i64) -> crate::Result<()> {
+    store.migrate_to(version).await
+}
+
+/// Runs one SQL statement on the store's writer, for tests that need rows the store would not write.
+pub async fn execute(store: &Store, sql: &str) -> crate::Result<u64> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    Ok(crate::db::on_db!(store, write p => {
+        sqlx::query(sql).execute(p).await.map(|done| done.rows_affected())
+    })?)
+}
+
+/// Rows whose foreign key points nowhere.
+pub async fn foreign_key_violations(store: &Store) -> crate::Result<usize> {
+    store.foreign_key_violations().await
 }
 
 /// A fresh, migrated store of the given kind.

@@ -3,12 +3,17 @@
 use std::{collections::BTreeSet, sync::Arc};
 
 use parking_lot::Mutex;
-use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, PageInput, Site};
+use sen_core::format;
+use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, ErrorCode, PageInput, Site};
 use sen_store::{
-    Backend, Bundle, BundleArticle, BundleCategory, Listing, SampleState, Store, StoreError,
-    dual_test, testing,
+    Backend, Bundle, BundleArticle, BundleCategory, BundlePage, Listing, SampleState, Store,
+    StoreError, dual_test, testing,
 };
-use time::{Duration, OffsetDateTime};
+use time::{
+    Duration, OffsetDateTime, UtcOffset,
+    macros::{datetime, offset},
+};
+use unicode_normalization::UnicodeNormalization;
 
 async fn category(store: &Store, name: &str) -> i64 {
     store
@@ -65,16 +70,24 @@ dual_test!(
     |backend| async move {
         let store = testing::store(backend).await;
         let cat = category(&store, "Tin hoạt động").await;
-        let nfd_title: String = "Hội nghị tổng kết".chars().collect::<String>();
-        let mut input = published(&unicode_nfd(&nfd_title), cat, 5);
-        input.tags = vec!["Chuyển đổi số".into(), "Đại hội".into()];
+        // Decomposed spellings of the same text, as old copy-paste produces.
+        let nfd_title: String = "Hội nghị tổng kết".nfd().collect();
+        let nfd_tag: String = "Chuyển đổi số".nfd().collect();
+        assert_ne!(nfd_title, "Hội nghị tổng kết");
+        assert_ne!(nfd_tag, "Chuyển đổi số");
+        let mut input = published(&nfd_title, cat, 5);
+        input.tags = vec![nfd_tag, "Đại hội".into()];
+        input.summary = "Tóm tắt".nfd().collect();
         input.body = "<p>Nội dung <script>x</script></p>".into();
         let article = store.create_article(input).await.expect("create");
         assert_eq!(article.title, "Hội nghị tổng kết");
         assert_eq!(article.slug, "hoi-nghi-tong-ket");
         assert!(!article.body.contains("script"));
+        assert_eq!(article.summary, "Tóm tắt");
         let tags: Vec<_> = article.tags.iter().map(|t| t.slug.as_str()).collect();
         assert_eq!(tags, ["chuyen-doi-so", "dai-hoi"]);
+        let names: Vec<_> = article.tags.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["Chuyển đổi số", "Đại hội"]);
         assert!(article.published_at.is_some());
         assert_ne!(article.created_at, OffsetDateTime::UNIX_EPOCH);
         let again = store
@@ -92,11 +105,6 @@ dual_test!(
         );
     }
 );
-
-fn unicode_nfd(s: &str) -> String {
-    // A decomposed spelling of the same text, as old copy-paste produces.
-    s.replace('ộ', "ô\u{323}").replace('ế', "ê\u{301}")
-}
 
 dual_test!(
     listed_articles_are_the_published_ones_with_their_tags,
@@ -240,9 +248,91 @@ dual_test!(updates_append_changes_and_notify, |backend| async move {
     );
     let missing = store.update_article(9999, ArticleInput::new("x", a)).await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
-    let bad_category = store.create_article(ArticleInput::new("x", 9999)).await;
-    assert!(matches!(bad_category, Err(StoreError::NotFound)));
 });
+
+dual_test!(errors_say_what_went_wrong, |backend| async move {
+    let store = testing::store(backend).await;
+    let cat = category(&store, "Tin").await;
+    let err = store
+        .create_article(ArticleInput::new("x", 9999))
+        .await
+        .expect_err("no such category");
+    assert!(
+        matches!(err, StoreError::MissingReference("category_id")),
+        "{err:?}"
+    );
+    assert_eq!(err.field(), Some("category_id"));
+    assert!(!err.is_unavailable());
+    let article = store
+        .create_article(ArticleInput::new("x", cat))
+        .await
+        .expect("create");
+    let err = store
+        .update_article(article.id, ArticleInput::new("x", 9999))
+        .await
+        .expect_err("no such category");
+    assert!(
+        matches!(err, StoreError::MissingReference("category_id")),
+        "{err:?}"
+    );
+    let err = store
+        .update_article(9999, ArticleInput::new("x", cat))
+        .await
+        .expect_err("no such article");
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert_eq!(err.field(), None);
+    let err = store
+        .create_category(CategoryInput {
+            name: "Tin".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("same slug");
+    assert_eq!(err.field(), Some("slug"));
+    let err = store
+        .create_article(ArticleInput::new(" ", cat))
+        .await
+        .expect_err("no title");
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(err.field(), Some("title"));
+    // A store whose pools are closed can reach no database.
+    store.close().await;
+    let err = store.categories().await.expect_err("closed");
+    assert!(err.is_unavailable(), "{err:?}");
+});
+
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let started = std::time::Instant::now();
+    let err = testing::connect(
+        &format!("postgres://postgres@127.0.0.1:{port}/test"),
+        std::time::Duration::from_millis(300),
+    )
+    .await
+    .err()
+    .expect("nothing listens");
+    assert!(err.is_unavailable(), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let err = testing::connect(
+        "sqlite:///nonexistent-sen-dir/portal.db",
+        std::time::Duration::from_millis(300),
+    )
+    .await
+    .err()
+    .expect("no such directory");
+    assert!(err.is_unavailable(), "{err:?}");
+    let err = Store::open("mysql://localhost/sen")
+        .await
+        .err()
+        .expect("unsupported");
+    assert_eq!(err.field(), Some("database_url"));
+}
 
 dual_test!(slugs_are_unique, |backend| async move {
     let store = testing::store(backend).await;
@@ -414,5 +504,478 @@ dual_test!(sample_is_added_once_and_removed, |backend| async move {
     assert!(
         first.add_sample(&bundle(), false).await.expect("explicit"),
         "but can be added on request"
+    );
+});
+
+fn child_of(name: &str, parent: i64) -> CategoryInput {
+    CategoryInput {
+        parent_id: Some(parent),
+        name: name.into(),
+        in_menu: true,
+        ..Default::default()
+    }
+}
+
+dual_test!(categories_never_form_a_cycle, |backend| async move {
+    let store = testing::store(backend).await;
+    let a = category(&store, "A").await;
+    let b = store.create_category(child_of("B", a)).await.expect("b").id;
+    let c = store.create_category(child_of("C", b)).await.expect("c").id;
+    let start = store.last_change_id().await.expect("last");
+    for (id, parent) in [(a, a), (a, b), (a, c), (b, c)] {
+        let name = ["A", "B", "C"][[a, b, c].iter().position(|x| *x == id).expect("known")];
+        let err = store
+            .update_category(id, child_of(name, parent))
+            .await
+            .expect_err("a cycle");
+        assert!(
+            err.field() == Some("parent_id"),
+            "{id} under {parent}: {err:?}"
+        );
+        assert!(
+            matches!(&err, StoreError::Invalid(v) if v.code == ErrorCode::Cycle),
+            "{err:?}"
+        );
+    }
+    let err = store
+        .update_category(c, child_of("C", 9999))
+        .await
+        .expect_err("no such parent");
+    assert!(
+        matches!(err, StoreError::MissingReference("parent_id")),
+        "{err:?}"
+    );
+    let err = store
+        .create_category(child_of("D", 9999))
+        .await
+        .expect_err("no such parent");
+    assert!(
+        matches!(err, StoreError::MissingReference("parent_id")),
+        "{err:?}"
+    );
+    assert_eq!(store.changes_after(start, 10).await.expect("outbox"), []);
+    // Moving a category elsewhere in the tree, or to the top, is fine.
+    store
+        .update_category(c, child_of("C", a))
+        .await
+        .expect("c under a");
+    store
+        .update_category(b, child_of("B", c))
+        .await
+        .expect("b under c");
+    let top = CategoryInput {
+        name: "A".into(),
+        ..Default::default()
+    };
+    store.update_category(a, top).await.expect("a on top");
+    let cats = store.categories().await.expect("categories");
+    let parent = |id| cats.iter().find(|x| x.id == id).expect("kept").parent_id;
+    assert_eq!((parent(a), parent(b), parent(c)), (None, Some(c), Some(a)));
+});
+
+/// Reads the outbox after `last` as a node's follower does, moving `last` on.
+async fn follow(store: &Store, last: &mut i64, seen: &mut Vec<Change>) {
+    for entry in store.changes_after(*last, 100).await.expect("outbox") {
+        assert!(entry.id > *last);
+        *last = entry.id;
+        seen.push(entry.change);
+    }
+}
+
+dual_test!(
+    followers_see_changes_that_commit_out_of_order,
+    |backend| async move {
+        let url = testing::fresh_url(backend).await;
+        let first = Store::open(&url).await.expect("open");
+        let second = Store::open(&url).await.expect("open");
+        let cat = category(&first, "Tin").await;
+        let mut last = first.last_change_id().await.expect("last");
+        let mut seen = Vec::new();
+        // Writer A appends its change and holds its transaction open.
+        let held = testing::hold_change(&first, &Change::Site)
+            .await
+            .expect("hold");
+        // Writer B, another node, writes an article meanwhile.
+        let writer =
+            tokio::spawn(async move { second.create_article(published("B", cat, 1)).await });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        follow(&first, &mut last, &mut seen).await;
+        held.commit().await.expect("commit A");
+        let b = writer.await.expect("join").expect("B writes");
+        follow(&first, &mut last, &mut seen).await;
+        assert_eq!(
+            seen,
+            [
+                Change::Site,
+                Change::Article {
+                    id: b.id,
+                    categories: vec![cat],
+                    tags: vec![]
+                }
+            ],
+            "the follower saw every change, in the order they committed"
+        );
+    }
+);
+
+dual_test!(
+    concurrent_moves_name_every_category_the_article_left,
+    |backend| async move {
+        let url = testing::fresh_url(backend).await;
+        let nodes = [
+            Store::open(&url).await.expect("open"),
+            Store::open(&url).await.expect("open"),
+        ];
+        let mut cats = Vec::new();
+        for i in 0..5 {
+            cats.push(category(&nodes[0], &format!("Mục {i}")).await);
+        }
+        let mut input = published("Bài", cats[0], 1);
+        input.tags = vec!["Thẻ 0".into()];
+        let article = nodes[0].create_article(input).await.expect("create");
+        let start = nodes[0].last_change_id().await.expect("last");
+        let mut writers = Vec::new();
+        for w in 0..6usize {
+            let store = nodes[w % 2].clone();
+            let cats = cats.clone();
+            writers.push(tokio::spawn(async move {
+                for round in 0..8usize {
+                    let k = (w + round) % cats.len();
+                    let mut input = published("Bài", cats[k], 1);
+                    input.tags = vec![format!("Thẻ {k}")];
+                    store.update_article(article.id, input).await.expect("move");
+                }
+            }));
+        }
+        for writer in writers {
+            writer.await.expect("join");
+        }
+        // In outbox order, each move must start where the one before it ended: otherwise the
+        // category (and tag) it really left is missing from every change.
+        let (mut category, mut tag) = (cats[0], article.tags[0].id);
+        let changes = nodes[0].changes_after(start, 1000).await.expect("outbox");
+        assert_eq!(changes.len(), 48);
+        for entry in changes {
+            let Change::Article {
+                id,
+                categories,
+                tags,
+            } = entry.change
+            else {
+                panic!("unexpected {:?}", entry.change)
+            };
+            assert_eq!(id, article.id);
+            assert_eq!(
+                categories[0], category,
+                "a move from {category} recorded as from {categories:?}"
+            );
+            assert!(tags.contains(&tag), "tag {tag} left out of {tags:?}");
+            category = *categories.last().expect("a category");
+            let now = nodes[0]
+                .tag_by_slug(&format!(
+                    "the-{}",
+                    cats.iter().position(|c| *c == category).expect("known")
+                ))
+                .await
+                .expect("tag")
+                .expect("exists");
+            tag = now.id;
+        }
+        let last = nodes[0]
+            .article(article.id)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(last.category_id, category);
+    }
+);
+
+dual_test!(ids_are_never_handed_out_twice, |backend| async move {
+    let store = testing::store(backend).await;
+    let cat = category(&store, "Tin").await;
+    // The outbox, pruned empty, goes on counting.
+    let newest = store.last_change_id().await.expect("last");
+    assert!(newest > 0);
+    store
+        .prune_changes(OffsetDateTime::now_utc() + Duration::days(1))
+        .await
+        .expect("prune");
+    assert_eq!(store.last_change_id().await.expect("last"), 0);
+    store
+        .put_site(Site {
+            name: "Cổng".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("site");
+    let changes = store.changes_after(0, 10).await.expect("outbox");
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].id > newest, "{} after {newest}", changes[0].id);
+
+    // Sample content, removed, leaves its ids behind.
+    let mine = store
+        .create_article(published("Của tôi", cat, 1))
+        .await
+        .expect("mine");
+    let mut sample = bundle();
+    sample.pages.push(BundlePage {
+        slug: "gioi-thieu".into(),
+        title: "Giới thiệu".into(),
+        body: String::new(),
+    });
+    store.add_generated(&sample).await.expect("sample");
+    let everything = Listing::Range {
+        after: 0,
+        through: i64::MAX,
+    };
+    let max_article = store.last_article_id().await.expect("last");
+    assert!(max_article > mine.id);
+    let max_category = store
+        .categories()
+        .await
+        .expect("categories")
+        .iter()
+        .map(|c| c.id)
+        .max()
+        .expect("some");
+    let sample_tag = store
+        .tag_by_slug("mau")
+        .await
+        .expect("tag")
+        .expect("exists");
+    let sample_page = store
+        .page_by_slug("gioi-thieu")
+        .await
+        .expect("page")
+        .expect("exists");
+    assert_eq!(store.remove_sample().await.expect("remove"), 1);
+    assert_eq!(
+        store
+            .listed_articles(everything)
+            .await
+            .expect("listed")
+            .len(),
+        1
+    );
+
+    let mut input = published("Bài mới", cat, 1);
+    input.tags = vec!["Mới".into()];
+    let article = store.create_article(input).await.expect("article");
+    assert!(
+        article.id > max_article,
+        "{} after {max_article}",
+        article.id
+    );
+    assert!(article.tags[0].id > sample_tag.id);
+    let category = store
+        .create_category(CategoryInput {
+            name: "Mục mới".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("category");
+    assert!(category.id > max_category);
+    let page = store
+        .create_page(PageInput {
+            title: "Liên hệ".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("page");
+    assert!(page.id > sample_page.id);
+});
+
+dual_test!(
+    the_second_migration_keeps_what_the_first_schema_held,
+    |backend| async move {
+        let url = testing::fresh_url(backend).await;
+        let store = Store::connect(&url).await.expect("connect");
+        testing::migrate_to(&store, 1).await.expect("first schema");
+        // Content written by the store's own queries, which the first schema serves too.
+        let top = category(&store, "Tin tức").await;
+        let sub = store
+            .create_category(child_of("Trong nước", top))
+            .await
+            .expect("sub")
+            .id;
+        // A parent younger than its child: rows come back in id order, a child before its parent.
+        let portal = category(&store, "Cổng").await;
+        store
+            .update_category(top, child_of("Tin tức", portal))
+            .await
+            .expect("moved under a younger category");
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let mut input = published(&format!("Tin {i}"), sub, 10 - i);
+            input.tags = vec!["Chung".into(), format!("Riêng {i}")];
+            ids.push(store.create_article(input).await.expect("article").id);
+        }
+        store
+            .flush_counts(&[(ids[0], 5), (ids[2], 2)], 3, "2026-11-27")
+            .await
+            .expect("counts");
+        store
+            .create_page(PageInput {
+                title: "Giới thiệu".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("page");
+        // Times as the first schema could hold them: any offset, any fraction of a second.
+        let odd = format!(
+            "UPDATE articles SET published_at = '2026-11-20T10:00:00.987654321+07:00', \
+             created_at = '2026-11-20T03:30:00.5Z' WHERE id = {}",
+            ids[0]
+        );
+        assert_eq!(testing::execute(&store, &odd).await.expect("odd times"), 1);
+        let categories = store.categories().await.expect("categories");
+        let pages = store.pages().await.expect("pages");
+        let changes = store.changes_after(0, 100).await.expect("outbox");
+        let mut articles = Vec::new();
+        for id in &ids {
+            articles.push(store.article(*id).await.expect("read").expect("exists"));
+        }
+
+        store.migrate().await.expect("migrate");
+        assert_eq!(
+            testing::foreign_key_violations(&store)
+                .await
+                .expect("check"),
+            0
+        );
+        assert_eq!(store.categories().await.expect("categories"), categories);
+        assert_eq!(store.pages().await.expect("pages"), pages);
+        assert_eq!(store.changes_after(0, 100).await.expect("outbox"), changes);
+        for article in &articles {
+            let again = store
+                .article(article.id)
+                .await
+                .expect("read")
+                .expect("kept");
+            let mut expected = article.clone();
+            expected.created_at = format::utc_seconds(article.created_at);
+            expected.published_at = article.published_at.map(format::utc_seconds);
+            assert_eq!(again, expected);
+            for t in [again.created_at, again.updated_at] {
+                assert_eq!((t.offset(), t.nanosecond()), (UtcOffset::UTC, 0));
+            }
+        }
+        let first = store.article(ids[0]).await.expect("read").expect("kept");
+        assert_eq!(first.published_at, Some(datetime!(2026-11-20 03:00 UTC)));
+        assert_eq!(first.created_at, datetime!(2026-11-20 03:30 UTC));
+        assert_eq!(
+            store.most_read("2026-11-01", 5).await.expect("most read"),
+            [ids[0], ids[2]]
+        );
+        assert_eq!(
+            store
+                .visit_totals("2026-11-27", "2026-11-23")
+                .await
+                .expect("visits")
+                .all,
+            3
+        );
+        // Keys still hold, and ids go on from where they were.
+        let err = store
+            .create_article(ArticleInput::new("x", 9999))
+            .await
+            .expect_err("no such category");
+        assert!(
+            matches!(err, StoreError::MissingReference("category_id")),
+            "{err:?}"
+        );
+        let next = store
+            .create_article(published("Tin mới", top, 0))
+            .await
+            .expect("article");
+        assert!(next.id > ids[2]);
+        let last = store.changes_after(0, 100).await.expect("outbox");
+        assert!(last.last().expect("some").id > changes.last().expect("some").id);
+        drop(
+            Store::open(&url)
+                .await
+                .expect("open again, nothing left to apply"),
+        );
+    }
+);
+
+dual_test!(times_sort_and_filter_by_instant, |backend| async move {
+    let store = testing::store(backend).await;
+    let cat = category(&store, "Tin").await;
+    let at = |title: &str, t: OffsetDateTime| {
+        let mut input = ArticleInput::new(title, cat);
+        input.status = ArticleStatus::Published;
+        input.published_at = Some(t);
+        input.created_at = Some(t);
+        input
+    };
+    // 03:00Z written the Vietnamese way, with a fraction of a second; and 03:30Z.
+    let x = store
+        .create_article(at("X", datetime!(2026-11-20 10:00:00.123456789 +07:00)))
+        .await
+        .expect("x");
+    let y = store
+        .create_article(at("Y", datetime!(2026-11-20 03:30 UTC)))
+        .await
+        .expect("y");
+    // An hour ago far east, and in an hour far west: as text, each looks like the other side of now.
+    let now = OffsetDateTime::now_utc();
+    let recent = store
+        .create_article(at(
+            "Vừa đăng",
+            (now - Duration::hours(1)).to_offset(offset!(+14)),
+        ))
+        .await
+        .expect("recent");
+    let scheduled = store
+        .create_article(at(
+            "Hẹn giờ",
+            (now + Duration::hours(1)).to_offset(offset!(-12)),
+        ))
+        .await
+        .expect("scheduled");
+    for a in [&x, &y, &recent, &scheduled] {
+        store
+            .flush_counts(&[(a.id, 3)], 0, "2026-11-20")
+            .await
+            .expect("views");
+    }
+
+    // Equal views: the later publication first, then the earlier; the scheduled one not yet.
+    let most = store.most_read("2026-11-01", 10).await.expect("most read");
+    assert_eq!(most, [recent.id, y.id, x.id]);
+    assert!(
+        store
+            .public_article(recent.id)
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert!(
+        store
+            .public_article(scheduled.id)
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // Stored and returned in UTC, whole seconds: the same on both databases.
+    let x_at = datetime!(2026-11-20 03:00 UTC);
+    let again = store.article(x.id).await.expect("read").expect("exists");
+    for t in [x.published_at, x.created_at.into(), again.published_at] {
+        let t = t.expect("a time");
+        assert_eq!(t, x_at);
+        assert_eq!(t.offset(), UtcOffset::UTC);
+        assert_eq!(format::rfc3339(t), "2026-11-20T03:00:00Z");
+    }
+    let listed = store
+        .listed_articles(Listing::Ids(&[x.id, recent.id]))
+        .await
+        .expect("listed");
+    assert_eq!(listed[0].summary.published_at, x_at);
+    assert_eq!(listed[0].summary.published_at.offset(), UtcOffset::UTC);
+    assert_eq!(
+        listed[1].summary.published_at,
+        format::utc_seconds(now - Duration::hours(1))
     );
 });
