@@ -108,24 +108,15 @@ impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
         let code = match &err {
             StoreError::NotFound => ErrorCode::NotFound,
-            StoreError::Invalid(_) => ErrorCode::InvalidInput,
+            StoreError::Invalid(_) | StoreError::MissingReference(_) => ErrorCode::InvalidInput,
             StoreError::Conflict(_) => ErrorCode::Conflict,
-            _ => ErrorCode::Internal,
-        };
-        let field = match &err {
-            StoreError::Invalid(v) => Some(v.field.to_string()),
-            StoreError::Conflict(field) => Some(field.to_string()),
-            _ => None,
+            StoreError::Unavailable(_) => ErrorCode::Unavailable,
+            StoreError::Database(_) => ErrorCode::Internal,
         };
         let message = match code {
             ErrorCode::Unavailable => "the database did not answer".to_string(),
             ErrorCode::Internal => "the request failed".to_string(),
             _ => err.to_string(),
-        };
-        let error = Self {
-            code,
-            field,
-            message,
         };
         // The client hears only the code; the log keeps what the store said.
         match code {
@@ -133,7 +124,11 @@ impl From<StoreError> for Error {
             ErrorCode::Unavailable => tracing::warn!(error = %err, "database unavailable"),
             _ => {}
         }
-        error
+        Self {
+            code,
+            field: err.field().map(str::to_string),
+            message,
+        }
     }
 }
 
@@ -168,5 +163,35 @@ impl<S: Send + Sync> FromRequestParts<S> for PathText {
             .await
             .map(|Path(text)| Self(text))
             .map_err(|_| Error::invalid_parameter("path", "the address is not valid"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sen_core::{ErrorCode as Rule, ValidationError};
+
+    use super::*;
+
+    #[test]
+    fn store_errors_map_to_one_status_each() {
+        let cases = [
+            (StoreError::NotFound, 404, None),
+            (
+                StoreError::Invalid(ValidationError::new("title", Rule::Required)),
+                422,
+                Some("title"),
+            ),
+            (
+                StoreError::MissingReference("category_id"),
+                422,
+                Some("category_id"),
+            ),
+            (StoreError::Conflict("slug"), 409, Some("slug")),
+        ];
+        for (store, status, field) in cases {
+            let err = Error::from(store);
+            assert_eq!(err.status().as_u16(), status, "{err}");
+            assert_eq!(err.field.as_deref(), field);
+        }
     }
 }
