@@ -4,7 +4,7 @@ use parking_lot::RwLock;
 use sen_core::{Change, ErrorCode, ValidationError};
 use sqlx::{
     PgPool, SqlitePool,
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
@@ -96,8 +96,19 @@ pub enum Backend {
     Postgres,
 }
 
-/// How long a query waits for a connection before the database counts as unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a query waits for a connection before the database counts as unavailable: a reader
+/// hears a 503 within about a second of the database going away instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+/// SQLite's one writer connection: writes queue behind each other (an import holds it for long) and
+/// none runs inside a reader's request, so they may wait longer than reads.
+const SQLITE_WRITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a SQLite statement waits for a lock held by another process before it fails (as
+/// unavailable): a locked file turns into a quick 503 and counts kept in memory, not a hang.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(1);
+/// PostgreSQL's limits per statement and per lock wait: a hung server or a stuck transaction can't
+/// hold a request (both fail as unavailable). Migrations run without them.
+const PG_STATEMENT_TIMEOUT: &str = "5s";
+const PG_LOCK_TIMEOUT: &str = "2s";
 
 type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
 
@@ -129,7 +140,7 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
                 // No memory-mapped reads: each connection's mapping counts every page it touched
                 // in the process's memory (a full scan on four readers looked like 125 MB), and
@@ -140,7 +151,7 @@ impl Store {
             // A local file needs no ping before each query: that would double the thread hops.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .acquire_timeout(acquire_timeout)
+                .acquire_timeout(acquire_timeout.max(SQLITE_WRITE_ACQUIRE_TIMEOUT))
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
@@ -157,10 +168,14 @@ impl Store {
                 inline,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?.options([
+                ("statement_timeout", PG_STATEMENT_TIMEOUT),
+                ("lock_timeout", PG_LOCK_TIMEOUT),
+            ]);
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(acquire_timeout)
-                .connect(url)
+                .connect_with(options)
                 .await?;
             Pools::Postgres(pool)
         } else {
@@ -178,7 +193,13 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match &self.backend {
             Pools::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
-            Pools::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Pools::Postgres(pool) => {
+                let mut conn = unlimited(pool).await?;
+                let done = sqlx::migrate!("migrations/postgres").run(&mut *conn).await;
+                // The connection's limits were lifted: it goes rather than back to the pool.
+                conn.close().await?;
+                done?;
+            }
         }
         Ok(())
     }
@@ -228,6 +249,19 @@ impl Store {
     }
 }
 
+/// A PostgreSQL connection without the statement and lock limits: a migration may rewrite a big
+/// table, and a second node starting waits for the first one's migration lock.
+async fn unlimited(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("SET lock_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
+    Ok(conn)
+}
+
 /// Now, in UTC and whole seconds, the form of every stored time.
 pub(crate) fn now() -> time::OffsetDateTime {
     sen_core::format::utc_seconds(time::OffsetDateTime::now_utc())
@@ -244,9 +278,12 @@ impl Store {
                     .await?
             }
             Pools::Postgres(pool) => {
-                sqlx::migrate!("migrations/postgres")
-                    .run_to(version, pool)
-                    .await?
+                let mut conn = unlimited(pool).await?;
+                let done = sqlx::migrate!("migrations/postgres")
+                    .run_to(version, &mut *conn)
+                    .await;
+                conn.close().await?;
+                done?
             }
         }
         Ok(())

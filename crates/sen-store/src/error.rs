@@ -17,8 +17,10 @@ pub enum StoreError {
     /// The field refers to a row that does not exist (a foreign key).
     #[error("{0} refers to something that does not exist")]
     MissingReference(&'static str),
-    /// The database can't be reached: no connection within the timeout, a closed pool, I/O or TLS
-    /// failure, a crashed worker, a server shutting down, a file that can't be opened.
+    /// The database can't be reached or can't answer now: no connection within the timeout, a
+    /// closed pool, I/O or TLS failure, a crashed worker, a server shutting down, a statement or
+    /// lock wait past its limit, a file that can't be opened, is locked by another process or
+    /// whose disk is full.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] Cause),
     /// Everything else: a failed query or migration, stored data that can't be read.
@@ -58,7 +60,7 @@ impl StoreError {
     pub(crate) fn is_busy(&self) -> bool {
         matches!(
             self,
-            Self::Database(Cause::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+            Self::Unavailable(Cause::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
                 if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
         )
     }
@@ -93,12 +95,20 @@ impl StoreError {
     }
 }
 
-/// SQLite's primary result codes for a file that can't be opened or read.
+/// SQLite's primary result codes for a file that is locked by another process (past the busy
+/// timeout), can't be read or written, is full, or can't be opened: all pass when the operator
+/// (or the other process) is done, so the same call may succeed later.
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
 const SQLITE_IOERR: i32 = 10;
+const SQLITE_FULL: i32 = 13;
 const SQLITE_CANTOPEN: i32 = 14;
 
 fn sqlite_unreachable(extended_code: i32) -> bool {
-    matches!(extended_code & 0xff, SQLITE_IOERR | SQLITE_CANTOPEN)
+    matches!(
+        extended_code & 0xff,
+        SQLITE_BUSY | SQLITE_LOCKED | SQLITE_IOERR | SQLITE_FULL | SQLITE_CANTOPEN
+    )
 }
 
 fn sqlx_unreachable(err: &sqlx::Error) -> bool {
@@ -110,9 +120,14 @@ fn sqlx_unreachable(err: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => {
             if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                // Connection exceptions, the server shutting down or refusing new connections.
+                // Connection exceptions, the server shutting down or refusing new connections, a
+                // statement cancelled at its timeout, a lock not granted within its timeout.
                 let code = pg.code();
-                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+                code.starts_with("08")
+                    || matches!(
+                        code,
+                        "57P01" | "57P02" | "57P03" | "53300" | "57014" | "55P03"
+                    )
             } else {
                 // SQLite's code is its extended result code, in decimal.
                 db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()

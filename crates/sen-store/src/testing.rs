@@ -124,3 +124,74 @@ macro_rules! dual_test {
         }
     };
 }
+
+/// Another connection holding the database's locks, as a maintenance job or a stuck session
+/// would: on SQLite an exclusive transaction (in WAL mode readers go on, writers are locked out);
+/// on PostgreSQL an ACCESS EXCLUSIVE lock on the tables pages and counts read and write.
+pub enum DatabaseLock {
+    Sqlite(rusqlite::Connection),
+    Postgres(sqlx::PgConnection),
+}
+
+/// Takes the locks of [`DatabaseLock`] on the database at `url`, held until [`DatabaseLock::release`].
+pub async fn lock_database(url: &str) -> crate::Result<DatabaseLock> {
+    use sqlx::Connection as _;
+    if url.starts_with("sqlite:") {
+        let options: sqlx::sqlite::SqliteConnectOptions = url.parse()?;
+        let conn = rusqlite::Connection::open(options.get_filename())?;
+        conn.execute_batch("BEGIN EXCLUSIVE")?;
+        Ok(DatabaseLock::Sqlite(conn))
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        sqlx::raw_sql(
+            "BEGIN; LOCK TABLE articles, article_views_daily, visit_days, outbox IN ACCESS EXCLUSIVE MODE",
+        )
+        .execute(&mut conn)
+        .await?;
+        Ok(DatabaseLock::Postgres(conn))
+    }
+}
+
+impl DatabaseLock {
+    pub async fn release(self) -> crate::Result<()> {
+        use sqlx::Connection as _;
+        match self {
+            Self::Sqlite(conn) => conn.execute_batch("ROLLBACK")?,
+            Self::Postgres(mut conn) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await?;
+                conn.close().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Makes a SQLite store's disk full, as far as its writes can tell: the file may not grow past
+/// its size (`max_page_count`), and every flush of counts and every write's outbox row first
+/// add a megabyte, so they fail with SQLite's own `SQLITE_FULL`. On the one writer connection.
+pub async fn fill_disk(store: &Store) -> crate::Result<()> {
+    for sql in [
+        "CREATE TABLE IF NOT EXISTS sen_test_filler (b BLOB)",
+        "CREATE TEMP TRIGGER sen_test_full_views BEFORE UPDATE ON main.articles \
+         BEGIN INSERT INTO sen_test_filler VALUES (zeroblob(1000000)); END",
+        "CREATE TEMP TRIGGER sen_test_full_outbox BEFORE INSERT ON main.outbox \
+         BEGIN INSERT INTO sen_test_filler VALUES (zeroblob(1000000)); END",
+        // Clamped to the file's current size.
+        "PRAGMA max_page_count = 1",
+    ] {
+        execute(store, sql).await?;
+    }
+    Ok(())
+}
+
+/// Undoes [`fill_disk`]: room on the disk again.
+pub async fn free_disk(store: &Store) -> crate::Result<()> {
+    for sql in [
+        "DROP TRIGGER temp.sen_test_full_views",
+        "DROP TRIGGER temp.sen_test_full_outbox",
+        "PRAGMA max_page_count = 4294967294",
+    ] {
+        execute(store, sql).await?;
+    }
+    Ok(())
+}

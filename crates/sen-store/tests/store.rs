@@ -979,3 +979,79 @@ dual_test!(times_sort_and_filter_by_instant, |backend| async move {
         format::utc_seconds(now - Duration::hours(1))
     );
 });
+
+dual_test!(
+    a_locked_database_fails_fast_as_unavailable,
+    |backend| async move {
+        let url = testing::fresh_url(backend).await;
+        let store = Store::open(&url).await.expect("open");
+        let cat = category(&store, "Tin").await;
+        let id = store
+            .create_article(published("Bài", cat, 5))
+            .await
+            .expect("article")
+            .id;
+        let lock = testing::lock_database(&url).await.expect("lock");
+        let quick = std::time::Duration::from_millis(2_500);
+        let started = std::time::Instant::now();
+        let err = store
+            .flush_counts(&[(id, 3)], 2, "2026-11-30")
+            .await
+            .expect_err("locked out");
+        assert!(err.is_unavailable(), "{err:?}");
+        assert!(started.elapsed() < quick, "{:?}", started.elapsed());
+        let started = std::time::Instant::now();
+        let read = store.article(id).await;
+        match backend {
+            // In WAL mode a writer's exclusive lock leaves readers alone.
+            Backend::Sqlite => assert!(read.expect("read").is_some()),
+            Backend::Postgres => assert!(read.expect_err("locked").is_unavailable()),
+        }
+        assert!(started.elapsed() < quick, "{:?}", started.elapsed());
+        lock.release().await.expect("release");
+        let totals = store
+            .flush_counts(&[(id, 3)], 2, "2026-11-30")
+            .await
+            .expect("flush");
+        assert_eq!(totals, [(id, 3)]);
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_writes_fast_as_unavailable() {
+    // SQLite only: PostgreSQL's full disk is the server's, reached as an unreachable server.
+    let store = testing::store(Backend::Sqlite).await;
+    let cat = category(&store, "Tin").await;
+    let id = store
+        .create_article(published("Bài", cat, 5))
+        .await
+        .expect("article")
+        .id;
+    testing::fill_disk(&store).await.expect("fill");
+    let started = std::time::Instant::now();
+    let err = store
+        .flush_counts(&[(id, 4)], 1, "2026-11-30")
+        .await
+        .expect_err("full");
+    assert!(err.is_unavailable(), "{err:?}");
+    let err = store
+        .create_article(published("Bài nữa", cat, 1))
+        .await
+        .expect_err("full");
+    assert!(err.is_unavailable(), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(
+        store
+            .article(id)
+            .await
+            .expect("reads go on")
+            .map(|a| a.views),
+        Some(0)
+    );
+    testing::free_disk(&store).await.expect("free");
+    let totals = store
+        .flush_counts(&[(id, 4)], 1, "2026-11-30")
+        .await
+        .expect("flush");
+    assert_eq!(totals, [(id, 4)]);
+}
