@@ -108,6 +108,7 @@ impl App {
                 cache_bytes: config.cache_bytes,
                 cache_ttl: config.cache_ttl,
                 visitor_capacity: config.visitor_capacity,
+                node_id: config.node_id.clone(),
             },
         );
         let app = App(Arc::new(AppInner {

@@ -118,10 +118,11 @@ impl From<StoreError> for Error {
             ErrorCode::Internal => "the request failed".to_string(),
             _ => err.to_string(),
         };
-        // The client hears only the code; the log keeps what the store said.
+        // The client hears only the code; the log keeps what the store said. An absent database
+        // is logged once by the read side's health, not per request.
         match code {
             ErrorCode::Internal => tracing::error!(error = %err, "store error"),
-            ErrorCode::Unavailable => tracing::warn!(error = %err, "database unavailable"),
+            ErrorCode::Unavailable => tracing::debug!(error = %err, "request without a database"),
             _ => {}
         }
         Self {

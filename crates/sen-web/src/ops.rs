@@ -15,7 +15,8 @@ pub async fn healthz(State(app): State<App>) -> Response {
     match app.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(err) => {
-            tracing::warn!(error = %err, "health check: database did not answer");
+            // Polled by load balancers: the outage itself is logged once by the read side.
+            tracing::debug!(error = %err, "health check: database did not answer");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
     }

@@ -8,7 +8,7 @@ use sen_store::Backend;
 use time::OffsetDateTime;
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::app::App;
+use crate::{app::App, read::health::Probe};
 
 /// How many served articles a tick re-reads to pick up views counted by other nodes.
 const REFRESH_LIMIT: usize = 500;
@@ -26,8 +26,12 @@ impl App {
         let day = format::day_key(OffsetDateTime::now_utc());
         let result = self.store.flush_counts(&batch, visits, &day).await;
         let ok = result.is_ok();
+        let health = &self.read.health;
         match result {
             Ok(totals) => {
+                if !batch.is_empty() || visits > 0 {
+                    health.answered(Probe::Flush);
+                }
                 self.read.views.flushed(&batch, &totals);
                 for figure in [
                     &self.read.figures.today,
@@ -38,7 +42,10 @@ impl App {
                 }
             }
             Err(err) => {
-                tracing::warn!(error = %err, views = batch.len(), visits, "flush failed; counts kept for the next one");
+                // Counts wait in memory (one number per article, one for visits) until it books.
+                if !health.failed(Probe::Flush, &err) {
+                    tracing::warn!(error = %err, views = batch.len(), visits, "flush failed; counts kept for the next one");
+                }
                 self.read.views.failed(&batch);
                 self.read.visitors.restore_visits(visits);
             }
@@ -66,10 +73,12 @@ impl App {
             .await
         {
             Ok(t) => {
+                self.read.health.answered(Probe::Figures);
                 self.read.figures.today.store(t.today, Ordering::Relaxed);
                 self.read.figures.week.store(t.week, Ordering::Relaxed);
                 self.read.figures.all.store(base + t.all, Ordering::Relaxed);
             }
+            Err(err) if self.read.health.failed(Probe::Figures, &err) => {}
             Err(err) => tracing::warn!(error = %err, "reading visit figures failed"),
         }
         let fresh_after = now - time::Duration::seconds(15);
@@ -79,11 +88,14 @@ impl App {
             .report_online(&self.config.node_id, online, fresh_after)
             .await
         {
-            Ok(sum) => self
-                .read
-                .figures
-                .online_all_nodes
-                .store(sum, Ordering::Relaxed),
+            Ok(sum) => {
+                self.read.health.answered(Probe::Presence);
+                self.read
+                    .figures
+                    .online_all_nodes
+                    .store(sum, Ordering::Relaxed)
+            }
+            Err(err) if self.read.health.failed(Probe::Presence, &err) => {}
             Err(err) => tracing::warn!(error = %err, "reporting online visitors failed"),
         }
         // Views other nodes counted reach this node's cached pages here.
@@ -124,6 +136,7 @@ impl App {
     pub async fn follow(&self, after: i64) -> i64 {
         match self.store.changes_after(after, 500).await {
             Ok(entries) => {
+                self.read.health.answered(Probe::Outbox);
                 let mut last = after;
                 for entry in entries {
                     self.read.apply_change(&entry.change);
@@ -132,7 +145,9 @@ impl App {
                 last
             }
             Err(err) => {
-                tracing::warn!(error = %err, "reading the outbox failed");
+                if !self.read.health.failed(Probe::Outbox, &err) {
+                    tracing::warn!(error = %err, "reading the outbox failed");
+                }
                 after
             }
         }

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod catalog;
 pub mod chrome;
+pub mod health;
 pub mod live;
 pub mod memo;
 
@@ -24,6 +25,7 @@ use sen_store::{Store, StoreError};
 use cache::{PageCache, Slot};
 use catalog::{Catalog, Entry, Index};
 use chrome::{Chrome, this_year};
+use health::Health;
 use live::{ViewCounters, Visitors};
 use memo::Memo;
 
@@ -49,6 +51,8 @@ pub struct ReadConfig {
     pub cache_bytes: u64,
     pub cache_ttl: Duration,
     pub visitor_capacity: usize,
+    /// Names the node in the log.
+    pub node_id: String,
 }
 
 pub struct ReadSide {
@@ -59,6 +63,7 @@ pub struct ReadSide {
     pub views: ViewCounters,
     pub visitors: Visitors,
     pub figures: VisitFigures,
+    pub health: Health,
     chrome: Memo<Arc<Chrome>>,
     most_read: Memo<ArticleList>,
     started: Instant,
@@ -74,6 +79,7 @@ impl ReadSide {
             views: ViewCounters::default(),
             visitors: Visitors::new(config.visitor_capacity),
             figures: VisitFigures::default(),
+            health: Health::new(config.node_id),
             chrome: Memo::new(None),
             most_read: Memo::new(Some(MOST_READ_AGE)),
             started: Instant::now(),
