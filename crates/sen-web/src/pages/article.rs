@@ -52,7 +52,7 @@ pub async fn article(
     let requested_slug = slug.to_string();
     let canonical = file.ends_with(".html");
     let render_app = app.clone();
-    let result = cached(&app, key, || async move {
+    let result = cached(&app, key, move || async move {
         let app = render_app;
         let a = app
             .store
@@ -123,7 +123,7 @@ pub async fn print(
 ) -> Result<Response, PageError> {
     let id = positive(&id).ok_or_else(PageError::not_found)?;
     let render_app = app.clone();
-    let (page, hit) = cached(&app, format!("/in/{id}"), || async move {
+    let (page, hit) = cached(&app, format!("/in/{id}"), move || async move {
         let app = render_app;
         let a = app
             .store

@@ -131,12 +131,12 @@ async fn serve_list<F, Fut>(
     describe: F,
 ) -> Result<Response, PageError>
 where
-    F: FnOnce(App, Arc<Chrome>) -> Fut,
-    Fut: std::future::Future<Output = Result<ListPage, PageError>>,
+    F: FnOnce(App, Arc<Chrome>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<ListPage, PageError>> + Send + 'static,
 {
     let number = parse_page_number(query.as_deref())?;
     let render_app = app.clone();
-    let (page, hit) = cached(&app, with_query_key(&path, number), || async move {
+    let (page, hit) = cached(&app, with_query_key(&path, number), move || async move {
         let chrome = render_app.read.chrome().await?;
         let list = describe(render_app.clone(), chrome.clone()).await?;
         render_list(&render_app, &chrome, list, number).await

@@ -27,7 +27,7 @@ use minijinja::Value;
 use crate::{
     app::App,
     context::{self, Meta},
-    error::{Error, ErrorPage},
+    error::{Error, ErrorCode, ErrorPage},
     identity::{
         ClientAddr, VISITOR_COOKIE, Visitor, cookie_value, new_visitor_id, valid_visitor_id,
         visitor_cookie,
@@ -128,25 +128,51 @@ fn serve(app: &App, page: &CachedPage, headers: &HeaderMap, hit: bool) -> Respon
 /// shows.
 type Rendered = (String, Vec<crate::read::cache::Dep>, Option<i64>);
 
-/// A page from the cache, or rendered by `render` and then cached.
+/// How long a reader waits for a page past its time to be rendered again before the old one is
+/// served (the render goes on and replaces it when done).
+const STALE_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// A page from the cache, or rendered by `render` and then cached. A page past its time is
+/// rendered again; while the database is away (or the render is slow) the old one is served, with
+/// live values, rather than a 503.
 async fn cached<F, Fut>(
     app: &App,
     key: String,
     render: F,
 ) -> Result<(Arc<CachedPage>, bool), PageError>
 where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<Rendered, PageError>>,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Rendered, PageError>> + Send + 'static,
 {
     let cache = &app.read.cache;
     if let Some(page) = cache.get(&key) {
         return Ok((page, true));
     }
+    let stale = cache.expired(&key);
     let generation = cache.generation();
-    let (html, deps, article) = render().await?;
-    let page = Arc::new(CachedPage::new(html, deps, article));
-    cache.insert(key, page.clone(), generation);
-    Ok((page, false))
+    let render_app = app.clone();
+    let render = async move {
+        let (html, deps, article) = render().await?;
+        let page = Arc::new(CachedPage::new(html, deps, article));
+        render_app.read.cache.insert(key, page.clone(), generation);
+        Ok::<_, PageError>(page)
+    };
+    let Some(stale) = stale else {
+        return Ok((render.await?, false));
+    };
+    if app.read.health.reads_away() {
+        return Ok((stale, true));
+    }
+    // Spawned, so a reader that stops waiting doesn't cancel it halfway.
+    match tokio::time::timeout(STALE_WAIT, tokio::spawn(render)).await {
+        Ok(Ok(Ok(page))) => Ok((page, false)),
+        Ok(Ok(Err(PageError::Failed(err)))) if err.code == ErrorCode::Unavailable => {
+            Ok((stale, true))
+        }
+        Ok(Ok(Err(err))) => Err(err),
+        Ok(Err(_)) => Err(Error::new(ErrorCode::Internal, "rendering stopped").into()),
+        Err(_) => Ok((stale, true)),
+    }
 }
 
 /// The layer of the public section: who the visitor is, their visit, their cookie, and the themed

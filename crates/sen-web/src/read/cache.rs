@@ -376,6 +376,13 @@ impl PageCache {
         }
     }
 
+    /// A page past its time, kept (pages are not dropped on expiry) for when rendering it again
+    /// can't reach the database.
+    pub fn expired(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let page = self.pages.read().get(key).cloned()?;
+        (page.created.elapsed() >= self.ttl).then_some(page)
+    }
+
     /// Stores a page rendered from data read after `generation` was taken, unless something changed since.
     pub fn insert(&self, key: String, page: Arc<CachedPage>, generation: u64) {
         if !self.enabled() {
@@ -585,6 +592,24 @@ mod tests {
             generation,
         );
         assert!(cache.get("/").is_none());
+    }
+
+    #[test]
+    fn expired_pages_are_kept_until_replaced_or_dropped() {
+        let cache = PageCache::new(1 << 20, Duration::ZERO);
+        cache.insert(
+            "/a".into(),
+            Arc::new(CachedPage::new("old", vec![Dep::Article(1)], None)),
+            cache.generation(),
+        );
+        assert!(cache.get("/a").is_none(), "past its time");
+        assert!(cache.expired("/a").is_some(), "still held");
+        cache.apply(&Change::Article {
+            id: 1,
+            categories: vec![],
+            tags: vec![],
+        });
+        assert!(cache.expired("/a").is_none(), "a change drops it");
     }
 
     #[test]

@@ -312,6 +312,11 @@ pub struct Catalog {
     applied: AtomicU64,
     /// One reload at a time.
     reloading: tokio::sync::Mutex<()>,
+    /// Reloads that failed because the database was away: a reader that waited through one
+    /// doesn't try again at once (each try waits out the store's timeout).
+    failed_reloads: AtomicU64,
+    /// The index has been loaded whole once: until then it has nothing to fall back on.
+    loaded: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Catalog {
@@ -325,6 +330,8 @@ impl Default for Catalog {
             }),
             applied: AtomicU64::new(0),
             reloading: tokio::sync::Mutex::new(()),
+            failed_reloads: AtomicU64::new(0),
+            loaded: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -344,10 +351,17 @@ impl Catalog {
         stale.marked += 1;
     }
 
-    /// The index, brought up to date with every change marked so far.
+    /// The index, brought up to date with every change marked so far. While the database is away
+    /// the index as it stands is read (the marks stay for the next try), once it has loaded.
     pub async fn read(&self, store: &Store) -> Result<RwLockReadGuard<'_, Index>, StoreError> {
         if self.is_stale() {
+            let failed_before = self.failed_reloads.load(Ordering::Acquire);
             let _one = self.reloading.lock().await;
+            let held = self.loaded.load(Ordering::Acquire);
+            if held && self.failed_reloads.load(Ordering::Acquire) != failed_before {
+                // The reload this reader waited for found the database away.
+                return Ok(self.index.read());
+            }
             // Another reader may have reloaded while this one waited.
             if self.is_stale() {
                 let (todo, marked) = {
@@ -361,10 +375,16 @@ impl Catalog {
                     (todo, marked)
                 };
                 if let Err(err) = self.reload(store, &todo).await {
-                    let mut stale = self.stale.lock();
-                    stale.everything |= todo.everything;
-                    stale.ids.extend(todo.ids);
-                    return Err(err);
+                    {
+                        let mut stale = self.stale.lock();
+                        stale.everything |= todo.everything;
+                        stale.ids.extend(todo.ids);
+                    }
+                    if !(held && err.is_unavailable()) {
+                        return Err(err);
+                    }
+                    self.failed_reloads.fetch_add(1, Ordering::AcqRel);
+                    return Ok(self.index.read());
                 }
                 self.applied.store(marked, Ordering::Release);
             }
@@ -392,6 +412,7 @@ impl Catalog {
                 after = through;
             }
             *self.index.write() = index;
+            self.loaded.store(true, Ordering::Release);
         } else if !todo.ids.is_empty() {
             let ids: Vec<i64> = todo.ids.iter().copied().collect();
             let fresh = store.listed_articles(Listing::Ids(&ids)).await?;

@@ -15,6 +15,8 @@ pub struct Memo<T> {
 struct Slot<T> {
     generation: u64,
     value: Option<(Instant, T)>,
+    /// The last value kept, even once too old or cleared: used only while the database is away.
+    last: Option<T>,
 }
 
 impl<T: Clone> Memo<T> {
@@ -24,6 +26,7 @@ impl<T: Clone> Memo<T> {
             slot: Mutex::new(Slot {
                 generation: 0,
                 value: None,
+                last: None,
             }),
             max_age,
         }
@@ -46,8 +49,14 @@ impl<T: Clone> Memo<T> {
     pub fn put(&self, generation: u64, value: T) {
         let mut slot = self.slot.lock();
         if slot.generation == generation {
+            slot.last = Some(value.clone());
             slot.value = Some((Instant::now(), value));
         }
+    }
+
+    /// The last value kept, however old or cleared since.
+    pub fn last(&self) -> Option<T> {
+        self.slot.lock().last.clone()
     }
 
     pub fn clear(&self) {
@@ -80,5 +89,7 @@ mod tests {
         let memo: Memo<u32> = Memo::new(Some(Duration::ZERO));
         memo.put(memo.generation(), 1);
         assert_eq!(memo.get(|_| true), None);
+        memo.clear();
+        assert_eq!(memo.last(), Some(1), "kept for when the database is away");
     }
 }

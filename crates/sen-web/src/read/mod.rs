@@ -103,18 +103,22 @@ impl ReadSide {
     }
 
     /// The chrome, read again after a change to the site, the categories or the pages (and at
-    /// the turn of the year, for the copyright line).
+    /// the turn of the year, for the copyright line). While the database is away the last one
+    /// read is used.
     pub async fn chrome(&self) -> Result<Arc<Chrome>, StoreError> {
         if let Some(chrome) = self.chrome.get(|c| c.values.year == this_year()) {
             return Ok(chrome);
         }
         let generation = self.chrome.generation();
-        let chrome = Arc::new(Chrome::new(
-            self.store.site().await?,
-            self.store.categories().await?,
-            self.store.pages().await?,
-            &self.base_url,
-        ));
+        let read = async {
+            Ok::<_, StoreError>(Chrome::new(
+                self.store.site().await?,
+                self.store.categories().await?,
+                self.store.pages().await?,
+                &self.base_url,
+            ))
+        };
+        let chrome = or_last(read.await.map(Arc::new), &self.chrome)?;
         self.chrome.put(generation, chrome.clone());
         Ok(chrome)
     }
@@ -132,7 +136,11 @@ impl ReadSide {
         }
         let generation = self.most_read.generation();
         let since = format::day_key(time::OffsetDateTime::now_utc() - time::Duration::days(6));
-        let ranked = self.store.most_read(&since, 6).await?;
+        let ranked = match self.store.most_read(&since, 6).await {
+            Ok(ranked) => ranked,
+            // Kept until the database answers again.
+            Err(err) => return or_last(Err(err), &self.most_read),
+        };
         let list: Vec<Arc<Entry>> = {
             let lists = self.lists().await?;
             ranked
@@ -159,5 +167,14 @@ impl ReadSide {
             Slot::Week => f.week.load(Ordering::Relaxed) + unbooked,
             Slot::Total => f.all.load(Ordering::Relaxed) + unbooked,
         }
+    }
+}
+
+/// A value just read, or, when the database is away, the last one `memo` held: what was read
+/// before the outage beats a 503.
+fn or_last<T: Clone>(read: Result<T, StoreError>, memo: &Memo<T>) -> Result<T, StoreError> {
+    match read {
+        Err(err) if err.is_unavailable() => memo.last().ok_or(err),
+        other => other,
     }
 }
