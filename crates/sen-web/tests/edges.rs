@@ -63,6 +63,45 @@ dual_test!(
     }
 );
 
+dual_test!(
+    a_new_visitor_is_remembered_after_many_others,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let ids = seed(&store).await;
+        // A small memory, so that a few thousand visitors fill it many times over.
+        let config = WebConfig {
+            visitor_capacity: 256,
+            ..config()
+        };
+        let node = Node::start(store, config).await;
+        let c = client();
+        for v in 0..2_000u32 {
+            c.get(node.url("/"))
+                .header("cookie", format!("sen_v={:032x}", v + 1))
+                .send()
+                .await
+                .expect("get");
+        }
+        let path = article_path(&node, ids[2]).await;
+        let before = views(&node, ids[2]).await;
+        let today = stats(&node).await["today"].as_i64().expect("today");
+        for _ in 0..5 {
+            c.get(node.url(&path))
+                .header("cookie", format!("sen_v={:032x}", 0xfeed_u32))
+                .send()
+                .await
+                .expect("get");
+        }
+        assert_eq!(
+            views(&node, ids[2]).await,
+            before + 1,
+            "five views, one counted"
+        );
+        assert_eq!(stats(&node).await["today"], today + 1, "one visit");
+        node.stop().await;
+    }
+);
+
 dual_test!(answers_carry_security_headers, |backend| async move {
     let store = testing::store(backend).await;
     seed(&store).await;

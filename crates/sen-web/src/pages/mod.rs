@@ -173,7 +173,7 @@ pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) 
     let mut issued = None;
     let visitor = match cookie_value(&req, VISITOR_COOKIE).filter(|v| valid_visitor_id(v)) {
         Some(id) => {
-            let key = visitors.cookie_key(id);
+            let key = app.visitor_key(id);
             if counts {
                 visitors.request(key, now);
             }
@@ -193,7 +193,7 @@ pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) 
                 }
             } else {
                 let id = new_visitor_id();
-                let key = visitors.cookie_key(&id);
+                let key = app.visitor_key(&id);
                 if counts {
                     visitors.request(anonymous, now);
                     visitors.remember(key, anonymous, now);

@@ -3,7 +3,7 @@
 
 use std::{
     collections::HashMap,
-    hash::{BuildHasher, RandomState},
+    hash::Hash,
     sync::{
         Arc,
         atomic::{AtomicI64, AtomicU64, Ordering},
@@ -137,9 +137,56 @@ impl ViewCounters {
     }
 }
 
-/// Who is visiting: one shard of a bounded map from a visitor key to the second they were last seen.
-struct VisitorShard {
-    last_seen: HashMap<u64, Seen>,
+/// A bounded map that forgets its stalest half at once. Inserts go to the young generation; when
+/// it is full it becomes the old one and the old one is let go. Every operation is O(1) (the
+/// let-go map is freed by the caller, outside its lock), and the newest `capacity / 2` keys are
+/// always remembered, whatever the load.
+struct Recent<K, V> {
+    young: HashMap<K, V>,
+    old: HashMap<K, V>,
+    half: usize,
+}
+
+impl<K: Hash + Eq + Copy, V: Copy> Recent<K, V> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            young: HashMap::new(),
+            old: HashMap::new(),
+            half: (capacity / 2).max(8),
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.young.get(key).or_else(|| self.old.get(key)).copied()
+    }
+
+    fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        match self.young.get_mut(key) {
+            Some(v) => Some(v),
+            None => self.old.get_mut(key),
+        }
+    }
+
+    /// Keeps `value` as the newest; returns the generation let go, if this insert filled the young one.
+    #[must_use]
+    fn insert(&mut self, key: K, value: V) -> Option<HashMap<K, V>> {
+        self.old.remove(&key);
+        self.young.insert(key, value);
+        if self.young.len() < self.half {
+            return None;
+        }
+        let young = std::mem::take(&mut self.young);
+        Some(std::mem::replace(&mut self.old, young))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.young.values().chain(self.old.values())
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -153,31 +200,27 @@ struct Seen {
 
 /// Visits, online visitors and repeat views, in bounded memory under any load.
 pub struct Visitors {
-    shards: Vec<Mutex<VisitorShard>>,
-    views: Vec<Mutex<HashMap<(u64, i64), u64>>>,
-    per_shard: usize,
+    seen: Vec<Mutex<Recent<u64, Seen>>>,
+    /// When each visitor's view of each article last counted.
+    views: Vec<Mutex<Recent<(u64, i64), u64>>>,
     pending_visits: AtomicI64,
     online: AtomicU64,
-    hasher: RandomState,
 }
 
 impl Visitors {
-    /// `capacity` bounds the visitors remembered (and the repeat views) across all shards.
+    /// `capacity` bounds the visitors remembered (and the repeat views) across all shards; the
+    /// newest half of it is always remembered.
     pub fn new(capacity: usize) -> Self {
         let per_shard = (capacity / SHARDS).max(16);
         Self {
-            shards: (0..SHARDS)
-                .map(|_| {
-                    Mutex::new(VisitorShard {
-                        last_seen: HashMap::new(),
-                    })
-                })
+            seen: (0..SHARDS)
+                .map(|_| Mutex::new(Recent::new(per_shard)))
                 .collect(),
-            views: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-            per_shard,
+            views: (0..SHARDS)
+                .map(|_| Mutex::new(Recent::new(per_shard)))
+                .collect(),
             pending_visits: AtomicI64::new(0),
             online: AtomicU64::new(0),
-            hasher: RandomState::new(),
         }
     }
 
@@ -187,30 +230,9 @@ impl Visitors {
 
     /// A visitor made a public request at second `now`: starts a visit after a gap of 30 minutes.
     pub fn request(&self, visitor: u64, now: u64) {
-        self.see(visitor, now);
-    }
-
-    /// Remembers the cookie just given to a browser whose visit was counted under `counted_as`
-    /// (its address hash): seen, no visit. When the browser comes back with the cookie, the cookie
-    /// takes over: no second visit, and the address hash no longer counts as one more online.
-    pub fn remember(&self, visitor: u64, counted_as: u64, now: u64) {
-        let mut shard = self.shards[Self::shard_of(visitor)].lock();
-        if shard.last_seen.len() < self.per_shard {
-            shard.last_seen.insert(
-                visitor,
-                Seen {
-                    at: now,
-                    requested: false,
-                    stands_for: Some(counted_as),
-                },
-            );
-        }
-    }
-
-    fn see(&self, visitor: u64, now: u64) {
-        let handed_over = {
-            let mut shard = self.shards[Self::shard_of(visitor)].lock();
-            let last = shard.last_seen.get(&visitor).copied();
+        let (handed_over, let_go) = {
+            let mut shard = self.seen[Self::shard_of(visitor)].lock();
+            let last = shard.get(&visitor);
             let gap = last.map(|last| now.saturating_sub(last.at));
             if gap.is_none_or(|gap| gap > VISIT_GAP_SECS) {
                 self.pending_visits.fetch_add(1, Ordering::Relaxed);
@@ -222,72 +244,64 @@ impl Visitors {
             if !was_online {
                 self.online.fetch_add(1, Ordering::Relaxed);
             }
-            if shard.last_seen.len() >= self.per_shard && !shard.last_seen.contains_key(&visitor) {
-                shard
-                    .last_seen
-                    .retain(|_, last| now.saturating_sub(last.at) <= VISIT_GAP_SECS);
-                if shard.last_seen.len() >= self.per_shard {
-                    // Full of live visitors: this one is counted but not remembered.
-                    return;
-                }
-            }
-            shard.last_seen.insert(
-                visitor,
-                Seen {
-                    at: now,
-                    requested: true,
-                    stands_for: None,
-                },
-            );
-            takes_over
+            let seen = Seen {
+                at: now,
+                requested: true,
+                stands_for: None,
+            };
+            (takes_over, shard.insert(visitor, seen))
         };
+        drop(let_go);
         if let Some(address) = handed_over
-            && let Some(seen) = self.shards[Self::shard_of(address)]
-                .lock()
-                .last_seen
-                .get_mut(&address)
+            && let Some(seen) = self.seen[Self::shard_of(address)].lock().get_mut(&address)
         {
             seen.requested = false;
         }
     }
 
-    /// Whether a view of `article` by a visitor with a cookie counts: once per 30 minutes.
+    /// Remembers the cookie just given to a browser whose visit was counted under `counted_as`
+    /// (its address hash): seen, no visit. When the browser comes back with the cookie, the cookie
+    /// takes over: no second visit, and the address hash no longer counts as one more online.
+    pub fn remember(&self, visitor: u64, counted_as: u64, now: u64) {
+        let seen = Seen {
+            at: now,
+            requested: false,
+            stands_for: Some(counted_as),
+        };
+        let let_go = self.seen[Self::shard_of(visitor)]
+            .lock()
+            .insert(visitor, seen);
+        drop(let_go);
+    }
+
+    /// Whether a view of `article` by this visitor counts: once per 30 minutes.
     pub fn view_counts(&self, visitor: u64, article: i64, now: u64) -> bool {
-        let mut views = self.views[Self::shard_of(visitor)].lock();
-        if let Some(last) = views.get(&(visitor, article))
-            && now.saturating_sub(*last) <= VISIT_GAP_SECS
-        {
-            return false;
-        }
-        if views.len() >= self.per_shard && !views.contains_key(&(visitor, article)) {
-            views.retain(|_, last| now.saturating_sub(*last) <= VISIT_GAP_SECS);
-            if views.len() >= self.per_shard {
-                return true;
+        let let_go = {
+            let mut views = self.views[Self::shard_of(visitor)].lock();
+            if let Some(last) = views.get(&(visitor, article))
+                && now.saturating_sub(last) <= VISIT_GAP_SECS
+            {
+                return false;
             }
-        }
-        views.insert((visitor, article), now);
+            views.insert((visitor, article), now)
+        };
+        drop(let_go);
         true
     }
 
-    /// Forgets what is older than a visit and recounts the visitors online.
+    /// Recounts the visitors online (those with a request in the last 5 minutes).
     pub fn sweep(&self, now: u64) -> u64 {
-        let mut online = 0;
-        for shard in &self.shards {
-            let mut shard = shard.lock();
-            shard
-                .last_seen
-                .retain(|_, last| now.saturating_sub(last.at) <= VISIT_GAP_SECS);
-            online += shard
-                .last_seen
-                .values()
-                .filter(|last| last.requested && now.saturating_sub(last.at) <= ONLINE_WINDOW_SECS)
-                .count() as u64;
-        }
-        for views in &self.views {
-            views
-                .lock()
-                .retain(|_, last| now.saturating_sub(*last) <= VISIT_GAP_SECS);
-        }
+        let online: u64 = self
+            .seen
+            .iter()
+            .map(|shard| {
+                shard
+                    .lock()
+                    .values()
+                    .filter(|s| s.requested && now.saturating_sub(s.at) <= ONLINE_WINDOW_SECS)
+                    .count() as u64
+            })
+            .sum();
         self.online.store(online, Ordering::Relaxed);
         online
     }
@@ -307,11 +321,22 @@ impl Visitors {
     pub fn pending_visits(&self) -> i64 {
         self.pending_visits.load(Ordering::Relaxed)
     }
+}
 
-    /// A key for a visitor's cookie value.
-    pub fn cookie_key(&self, cookie: &str) -> u64 {
-        self.hasher.hash_one(cookie)
-    }
+/// The key of a visitor's cookie: the same on every node (keyed by the shared secret), so a
+/// visitor is one visitor whichever node a request lands on.
+pub fn cookie_key(secret: &str, cookie: &str) -> u64 {
+    let mut h = Sha256::new();
+    h.update(secret.as_bytes());
+    h.update(b"/cookie/");
+    h.update(cookie.as_bytes());
+    first_word(&h.finalize())
+}
+
+fn first_word(digest: &[u8]) -> u64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
 }
 
 /// The key of a visitor without a cookie: a hash of its address and User-Agent with a salt that
@@ -325,10 +350,7 @@ pub fn anonymous_key(daily_salt: &[u8; 32], address: std::net::IpAddr, user_agen
     }
     h.update([0]);
     h.update(user_agent.as_bytes());
-    let digest = h.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_le_bytes(first)
+    first_word(&h.finalize())
 }
 
 /// The day's salt from the shared secret: the same on every node.
@@ -404,9 +426,47 @@ mod tests {
             v.request(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 5);
             v.view_counts(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 1, 5);
         }
-        let remembered: usize = v.shards.iter().map(|s| s.lock().last_seen.len()).sum();
+        let remembered: usize = v.seen.iter().map(|s| s.lock().len()).sum();
         assert!(remembered <= 256 + SHARDS * 16);
         assert_eq!(v.take_visits(), 100_000, "every new visitor still counts");
+    }
+
+    #[test]
+    fn the_newest_visitors_are_always_remembered() {
+        let v = Visitors::new(200_000);
+        for key in 0..300_000u64 {
+            v.request(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 10);
+            v.view_counts(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 1, 10);
+        }
+        assert_eq!(v.take_visits(), 300_000);
+        // A new visitor after 300,000 others: five views, one counted; one visit.
+        let newcomer = u64::MAX - 7;
+        let counted = (0..5)
+            .filter(|i| {
+                v.request(newcomer, 20 + i);
+                v.view_counts(newcomer, 1, 20 + i)
+            })
+            .count();
+        assert_eq!(counted, 1);
+        assert_eq!(v.take_visits(), 1);
+    }
+
+    #[test]
+    fn visitors_in_turn_within_capacity_are_counted_once() {
+        // 100,000 visitors making 3 requests each, one round after another.
+        let v = Visitors::new(400_000);
+        for round in 0..3 {
+            for key in 0..100_000u64 {
+                v.request(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 10 + round);
+            }
+        }
+        assert_eq!(v.take_visits(), 100_000);
+    }
+
+    #[test]
+    fn cookie_keys_are_the_same_on_every_node() {
+        assert_eq!(cookie_key("secret", "abc"), cookie_key("secret", "abc"));
+        assert_ne!(cookie_key("secret", "abc"), cookie_key("other", "abc"));
     }
 
     #[test]
