@@ -4,58 +4,75 @@
 use std::{sync::atomic::Ordering, time::Instant};
 
 use sen_core::{Change, format};
-use sen_store::Backend;
+use sen_store::Booking;
 use time::OffsetDateTime;
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::app::App;
+use crate::{
+    app::App,
+    read::live::{ONLINE_WINDOW_SECS, VISIT_GAP_SECS},
+};
 
 /// How many served articles a tick re-reads to pick up views counted by other nodes.
 const REFRESH_LIMIT: usize = 500;
 
 impl App {
-    /// Books what was counted in memory, in one transaction. Safe to call at any time.
+    /// Books what was counted in memory, in one transaction, with the visitors and marked views
+    /// that let the store settle what another node already booked. Safe to call at any time.
     pub async fn flush(&self) {
         let started = Instant::now();
-        let batch = self.read.views.take_pending();
-        let visits = self.read.visitors.take_visits();
-        self.read
-            .figures
+        let read = &self.read;
+        let views = read.views.take_pending();
+        let (visitors, unmarked_visits) = read.visitors.take_reports();
+        // Shown until booked (or found to be another node's).
+        let counted_visits = read.visitors.take_visits();
+        read.figures
             .in_flight
-            .fetch_add(visits, Ordering::Relaxed);
-        let day = format::day_key(OffsetDateTime::now_utc());
-        let result = self.store.flush_counts(&batch, visits, &day).await;
+            .fetch_add(counted_visits, Ordering::Relaxed);
+        let booking = Booking {
+            day: format::day_key(OffsetDateTime::now_utc()),
+            views,
+            visitors,
+            unmarked_visits,
+        };
+        let result = self.store.flush_counts(&booking).await;
         let ok = result.is_ok();
+        let busy = !booking.views.is_empty() || counted_visits > 0;
         match result {
-            Ok(totals) => {
-                self.read.views.flushed(&batch, &totals);
-                for figure in [
-                    &self.read.figures.today,
-                    &self.read.figures.week,
-                    &self.read.figures.all,
-                ] {
-                    figure.fetch_add(visits, Ordering::Relaxed);
+            Ok(booked) => {
+                read.views.flushed(&booking.views, &booked.totals);
+                for figure in [&read.figures.today, &read.figures.week, &read.figures.all] {
+                    figure.fetch_add(booked.visits, Ordering::Relaxed);
+                }
+                if booked.duplicate_views > 0 || booked.duplicate_visits > 0 {
+                    tracing::debug!(
+                        views = booked.duplicate_views,
+                        visits = booked.duplicate_visits,
+                        "counted on another node too; booked once"
+                    );
                 }
             }
             Err(err) => {
-                tracing::warn!(error = %err, views = batch.len(), visits, "flush failed; counts kept for the next one");
-                self.read.views.failed(&batch);
-                self.read.visitors.restore_visits(visits);
+                tracing::warn!(error = %err, views = booking.views.len(), visits = counted_visits, "flush failed; counts kept for the next one");
+                read.views.failed(booking.views);
+                read.visitors
+                    .restore_reports(booking.visitors, booking.unmarked_visits);
+                read.visitors.restore_visits(counted_visits);
             }
         }
-        self.read
-            .figures
+        read.figures
             .in_flight
-            .fetch_sub(visits, Ordering::Relaxed);
-        if !batch.is_empty() || visits > 0 {
+            .fetch_sub(counted_visits, Ordering::Relaxed);
+        if busy {
             self.metrics.flushed(started.elapsed(), ok);
         }
     }
 
-    /// Re-reads the visit figures (all nodes add to them) and this node's online count.
+    /// Re-reads the visit figures and the visitors online (all nodes add to them).
     pub async fn refresh_figures(&self) {
         let now = OffsetDateTime::now_utc();
-        let online_here = self.read.visitors.sweep(self.read.now_secs());
+        // This node's own count, shown until the shared one catches up with a new visitor.
+        self.read.visitors.sweep(self.read.now_secs());
         let base = match self.read.chrome().await {
             Ok(chrome) => chrome.site.visits_base,
             Err(_) => 0,
@@ -72,29 +89,31 @@ impl App {
             }
             Err(err) => tracing::warn!(error = %err, "reading visit figures failed"),
         }
-        let fresh_after = now - time::Duration::seconds(15);
-        let online = i64::try_from(online_here).unwrap_or(i64::MAX);
-        match self
-            .store
-            .report_online(&self.config.node_id, online, fresh_after)
-            .await
-        {
-            Ok(sum) => self
+        // Each visitor once, over all nodes: the shared record the bookings keep.
+        let since = self.read.unix_now() - ONLINE_WINDOW_SECS as i64;
+        match self.store.online_visitors(since).await {
+            Ok(n) => self
                 .read
                 .figures
                 .online_all_nodes
-                .store(sum, Ordering::Relaxed),
-            Err(err) => tracing::warn!(error = %err, "reporting online visitors failed"),
+                .store(n, Ordering::Relaxed),
+            Err(err) => tracing::warn!(error = %err, "counting online visitors failed"),
         }
         // Views other nodes counted reach this node's cached pages here.
-        if self.store.backend() == Backend::Postgres {
-            let since = self.read.now_secs().saturating_sub(300);
-            let ids = self.read.views.served_since(since, REFRESH_LIMIT);
-            if let Ok(stored) = self.store.article_views(&ids).await {
-                for (id, views) in stored {
-                    self.read.views.observe(id, views);
-                }
+        let since = self.read.now_secs().saturating_sub(300);
+        let ids = self.read.views.served_since(since, REFRESH_LIMIT);
+        if let Ok(stored) = self.store.article_views(&ids).await {
+            for (id, views) in stored {
+                self.read.views.observe(id, views);
             }
+        }
+    }
+
+    /// Forgets shared visitor marks no repeat can match any more.
+    pub async fn prune_visitor_marks(&self) {
+        let before = self.read.unix_now() - VISIT_GAP_SECS as i64 - 60;
+        if let Err(err) = self.store.prune_visitor_marks(before).await {
+            tracing::warn!(error = %err, "pruning visitor marks failed");
         }
     }
 
@@ -157,6 +176,7 @@ impl Tasks {
             let mut interval = tokio::time::interval(ticker.config.flush_interval);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_refresh = Instant::now();
+            let mut last_prune = Instant::now();
             loop {
                 tokio::select! {
                     _ = interval.tick() => {}
@@ -166,6 +186,10 @@ impl Tasks {
                 if last_refresh.elapsed() >= std::time::Duration::from_secs(1) {
                     ticker.refresh_figures().await;
                     last_refresh = Instant::now();
+                }
+                if last_prune.elapsed() >= std::time::Duration::from_secs(60) {
+                    ticker.prune_visitor_marks().await;
+                    last_prune = Instant::now();
                 }
             }
         }));
@@ -211,14 +235,6 @@ impl Tasks {
         if pending > 0 {
             // One more try: a failed flush put its counts back.
             self.app.flush().await;
-        }
-        if let Err(err) = self
-            .app
-            .store
-            .leave_presence(&self.app.config.node_id)
-            .await
-        {
-            tracing::warn!(error = %err, "leaving the online count failed");
         }
         tracing::info!(views_left = self.app.read.views.pending(), "counts flushed");
     }
