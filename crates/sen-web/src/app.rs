@@ -50,7 +50,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             metrics_allow: Vec::new(),
             node_id: "node".into(),
-            visitor_capacity: 1_000_000,
+            visitor_capacity: 200_000,
             flush_interval: Duration::from_millis(500),
             follow_interval: Duration::from_millis(200),
         }
