@@ -16,7 +16,7 @@ mod site;
 pub mod testing;
 
 pub use articles::Listing;
-pub use counters::VisitTotals;
+pub use counters::{ArticleViews, Booked, Booking, VisitTotals, VisitorMark};
 pub use db::{Backend, Store};
 pub use error::{Cause, StoreError};
 pub use import::{Bundle, BundleArticle, BundleCategory, BundleMedia, BundlePage, SampleState};

@@ -6,8 +6,8 @@ use parking_lot::Mutex;
 use sen_core::format;
 use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, ErrorCode, PageInput, Site};
 use sen_store::{
-    Backend, Bundle, BundleArticle, BundleCategory, BundlePage, Listing, SampleState, Store,
-    StoreError, dual_test, testing,
+    ArticleViews, Backend, Booking, Bundle, BundleArticle, BundleCategory, BundlePage, Listing,
+    SampleState, Store, StoreError, VisitorMark, dual_test, testing,
 };
 use time::{
     Duration, OffsetDateTime, UtcOffset,
@@ -379,16 +379,16 @@ dual_test!(counts_flush_and_add_up, |backend| async move {
         .await
         .expect("y")
         .id;
-    let totals = store
-        .flush_counts(&[(x, 5), (y, 2)], 3, "2026-11-23")
+    let booked = store
+        .flush_counts(&counts(&[(x, 5), (y, 2)], 3, "2026-11-23"))
         .await
         .expect("flush");
-    assert_eq!(totals, vec![(x, 5), (y, 2)]);
-    let totals = store
-        .flush_counts(&[(y, 7), (424242, 1)], 4, "2026-11-27")
+    assert_eq!(booked.totals, vec![(x, 5), (y, 2)]);
+    let booked = store
+        .flush_counts(&counts(&[(y, 7), (424242, 1)], 4, "2026-11-27"))
         .await
         .expect("flush");
-    assert_eq!(totals, vec![(y, 9)], "a vanished article is skipped");
+    assert_eq!(booked.totals, vec![(y, 9)], "a vanished article is skipped");
     assert_eq!(store.article_views(&[x, y]).await.expect("views").len(), 2);
     let most = store.most_read("2026-11-20", 5).await.expect("most read");
     assert_eq!(most, [y, x]);
@@ -404,12 +404,124 @@ dual_test!(counts_flush_and_add_up, |backend| async move {
         .await
         .expect("visits");
     assert_eq!((visits.today, visits.week, visits.all), (0, 0, 7));
-    let since = OffsetDateTime::now_utc() - Duration::seconds(30);
-    assert_eq!(store.report_online("a", 3, since).await.expect("online"), 3);
-    assert_eq!(store.report_online("b", 4, since).await.expect("online"), 7);
-    store.leave_presence("a").await.expect("leave");
-    assert_eq!(store.report_online("b", 1, since).await.expect("online"), 1);
 });
+
+/// Counts without visitor marks, as a test books them.
+fn counts(views: &[(i64, i64)], visits: i64, day: &str) -> Booking {
+    Booking {
+        day: day.into(),
+        views: views
+            .iter()
+            .map(|&(article_id, count)| ArticleViews {
+                article_id,
+                count,
+                marks: Vec::new(),
+            })
+            .collect(),
+        visitors: Vec::new(),
+        unmarked_visits: visits,
+    }
+}
+
+fn seen(visitor: i64, visit_start: i64, last_at: i64, new_visit: bool) -> VisitorMark {
+    VisitorMark {
+        visitor,
+        visit_start,
+        // Each call a different nonce, as two nodes' visits have.
+        visit_id: if new_visit { visit_start ^ 0x5a5a } else { 0 },
+        last_at,
+        new_visit,
+        replaces: None,
+    }
+}
+
+dual_test!(
+    nodes_settle_repeat_views_and_visits_through_shared_marks,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let cat = category(&store, "Tin").await;
+        let x = store
+            .create_article(published("X", cat, 3))
+            .await
+            .expect("x")
+            .id;
+        let t = 1_800_000_000;
+        let day = "2027-01-15";
+        // Node A counts visitor 7's view of X and their visit; node B counts the same a second later.
+        let node = |at: i64, new_visit: bool| Booking {
+            day: day.into(),
+            views: vec![ArticleViews {
+                article_id: x,
+                count: 1,
+                marks: vec![(7, at)],
+            }],
+            visitors: vec![seen(7, at, at, new_visit)],
+            unmarked_visits: 0,
+        };
+        let a = store.flush_counts(&node(t, true)).await.expect("a");
+        assert_eq!((a.totals.clone(), a.visits), (vec![(x, 1)], 1));
+        let same_second = Booking {
+            visitors: vec![VisitorMark {
+                visit_id: 99,
+                ..seen(7, t, t, true)
+            }],
+            ..node(t, true)
+        };
+        let b = store.flush_counts(&same_second).await.expect("b");
+        assert_eq!(b.totals, vec![(x, 1)], "B's repeat view is not booked");
+        assert_eq!((b.visits, b.duplicate_visits, b.duplicate_views), (0, 1, 1));
+        // The visitor keeps reading on A for 40 minutes; B sees them again then: the same visit, and
+        // their view of X counts again (the last counted one is over 30 minutes old).
+        store
+            .flush_counts(&Booking {
+                day: day.into(),
+                visitors: vec![seen(7, t, t + 40 * 60, false)],
+                ..Booking::default()
+            })
+            .await
+            .expect("still reading");
+        let later = store
+            .flush_counts(&node(t + 41 * 60, true))
+            .await
+            .expect("later");
+        assert_eq!((later.visits, later.duplicate_visits), (0, 1));
+        assert_eq!(later.totals, vec![(x, 2)]);
+        // After 30 minutes away, a new visit.
+        let back = store
+            .flush_counts(&node(t + 80 * 60, true))
+            .await
+            .expect("back");
+        assert_eq!(back.visits, 1);
+        let visits = store.visit_totals(day, day).await.expect("visits");
+        assert_eq!(visits.today, 2);
+        // Online: each visitor once; an address hash a cookie took over no longer counts.
+        store
+            .flush_counts(&Booking {
+                day: day.into(),
+                visitors: vec![
+                    seen(100, t + 80 * 60, t + 80 * 60, true),
+                    VisitorMark {
+                        replaces: Some(100),
+                        ..seen(101, t + 80 * 60, t + 80 * 60, false)
+                    },
+                    seen(102, t + 80 * 60, t + 80 * 60, true),
+                ],
+                ..Booking::default()
+            })
+            .await
+            .expect("online");
+        let since = t + 80 * 60 - 300;
+        assert_eq!(
+            store.online_visitors(since).await.expect("online"),
+            3,
+            "7, 101 and 102"
+        );
+        store.prune_visitor_marks(t + 80 * 60).await.expect("prune");
+        assert_eq!(store.online_visitors(0).await.expect("online"), 3);
+        store.prune_visitor_marks(t + 81 * 60).await.expect("prune");
+        assert_eq!(store.online_visitors(0).await.expect("online"), 0);
+    }
+);
 
 fn bundle() -> Bundle {
     let mut input = ArticleInput::new("Bài mẫu", 0);
@@ -811,7 +923,7 @@ dual_test!(
             ids.push(store.create_article(input).await.expect("article").id);
         }
         store
-            .flush_counts(&[(ids[0], 5), (ids[2], 2)], 3, "2026-11-27")
+            .flush_counts(&counts(&[(ids[0], 5), (ids[2], 2)], 3, "2026-11-27"))
             .await
             .expect("counts");
         store
@@ -936,7 +1048,7 @@ dual_test!(times_sort_and_filter_by_instant, |backend| async move {
         .expect("scheduled");
     for a in [&x, &y, &recent, &scheduled] {
         store
-            .flush_counts(&[(a.id, 3)], 0, "2026-11-20")
+            .flush_counts(&counts(&[(a.id, 3)], 0, "2026-11-20"))
             .await
             .expect("views");
     }
@@ -995,7 +1107,7 @@ dual_test!(
         let quick = std::time::Duration::from_millis(2_500);
         let started = std::time::Instant::now();
         let err = store
-            .flush_counts(&[(id, 3)], 2, "2026-11-30")
+            .flush_counts(&counts(&[(id, 3)], 2, "2026-11-30"))
             .await
             .expect_err("locked out");
         assert!(err.is_unavailable(), "{err:?}");
@@ -1010,10 +1122,10 @@ dual_test!(
         assert!(started.elapsed() < quick, "{:?}", started.elapsed());
         lock.release().await.expect("release");
         let totals = store
-            .flush_counts(&[(id, 3)], 2, "2026-11-30")
+            .flush_counts(&counts(&[(id, 3)], 2, "2026-11-30"))
             .await
             .expect("flush");
-        assert_eq!(totals, [(id, 3)]);
+        assert_eq!(totals.totals, [(id, 3)]);
     }
 );
 
@@ -1030,7 +1142,7 @@ async fn a_full_disk_fails_writes_fast_as_unavailable() {
     testing::fill_disk(&store).await.expect("fill");
     let started = std::time::Instant::now();
     let err = store
-        .flush_counts(&[(id, 4)], 1, "2026-11-30")
+        .flush_counts(&counts(&[(id, 4)], 1, "2026-11-30"))
         .await
         .expect_err("full");
     assert!(err.is_unavailable(), "{err:?}");
@@ -1050,8 +1162,8 @@ async fn a_full_disk_fails_writes_fast_as_unavailable() {
     );
     testing::free_disk(&store).await.expect("free");
     let totals = store
-        .flush_counts(&[(id, 4)], 1, "2026-11-30")
+        .flush_counts(&counts(&[(id, 4)], 1, "2026-11-30"))
         .await
         .expect("flush");
-    assert_eq!(totals, [(id, 4)]);
+    assert_eq!(totals.totals, [(id, 4)]);
 }

@@ -10,7 +10,10 @@ use sen_store::Store;
 
 use crate::{
     metrics::Metrics,
-    read::{ReadConfig, ReadSide, live::daily_salt},
+    read::{
+        ReadConfig, ReadSide,
+        live::{cookie_key, daily_salt},
+    },
     theme::{Theme, ThemeError},
 };
 
@@ -152,6 +155,11 @@ impl App {
         let fresh = daily_salt(&self.secret, &format::day_key(now));
         *self.salt.write() = (day, fresh);
         fresh
+    }
+
+    /// The key a visitor's cookie is remembered under, the same on every node.
+    pub fn visitor_key(&self, cookie: &str) -> u64 {
+        cookie_key(&self.secret, cookie)
     }
 
     /// Loopback and the configured networks may read `/metrics`; an unknown client never.

@@ -11,6 +11,11 @@ use ipnet::IpNet;
 
 pub const VISITOR_COOKIE: &str = "sen_v";
 
+/// Given with a new visitor cookie for 30 minutes: when it was given and the article viewed then,
+/// so another node the browser comes back to counts neither the view nor the visit again.
+/// A browser can only use it to be counted less, so it needs no signature.
+pub const FIRST_VISIT_COOKIE: &str = "sen_f";
+
 /// The client's address: the peer, or what a trusted proxy says in `X-Forwarded-For`; `None` when a
 /// trusted proxy names it in a form that can't be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +104,30 @@ pub fn visitor_cookie(id: &str, secure: bool) -> String {
     format!("{VISITOR_COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}")
 }
 
+/// The `Set-Cookie` value of the first-visit cookie.
+pub fn first_visit_cookie(issued_unix: i64, article: Option<i64>, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    let article = article.unwrap_or(0);
+    format!(
+        "{FIRST_VISIT_COOKIE}={issued_unix}.{article}; Path=/; Max-Age=1800; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// When the first-visit cookie was given and the article viewed then, if any.
+pub fn parse_first_visit(value: &str) -> Option<(i64, Option<i64>)> {
+    let (issued, article) = value.split_once('.')?;
+    let issued = crate::urls::positive(issued)?;
+    let article = match article {
+        "0" => None,
+        id => Some(crate::urls::positive(id)?),
+    };
+    Some((issued, article))
+}
+
+/// The article whose view a response counted: the public layer names it in the first-visit cookie.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewedArticle(pub i64);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +189,23 @@ mod tests {
         assert!(valid_visitor_id(&new_visitor_id()));
         assert!(!valid_visitor_id("xyz"));
         assert!(!valid_visitor_id("0123456789abcdef0123456789abcdeg"));
+    }
+
+    #[test]
+    fn first_visit_cookies_round_trip() {
+        let cookie = first_visit_cookie(1_800_000_000, Some(12), false);
+        let value = cookie
+            .strip_prefix("sen_f=")
+            .and_then(|c| c.split(';').next())
+            .expect("value");
+        assert_eq!(parse_first_visit(value), Some((1_800_000_000, Some(12))));
+        assert_eq!(
+            parse_first_visit("1800000000.0"),
+            Some((1_800_000_000, None))
+        );
+        for bad in ["", "x.1", "1.x", "1", "-1.2", "1.-2"] {
+            assert_eq!(parse_first_visit(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod urls;
 mod values;
 
 pub use app::{App, WebConfig};
+pub use metrics::{count_dropped_log_line, dropped_log_lines};
 pub use read::{catalog, chrome::Chrome};
 pub use router::openapi;
 pub use tasks::Tasks;

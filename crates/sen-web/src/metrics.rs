@@ -61,6 +61,17 @@ struct RouteStats {
     latency: Histogram,
 }
 
+/// Log lines dropped because the log writer fell behind (the binary's logger counts them here).
+static LOG_LINES_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+pub fn count_dropped_log_line() {
+    LOG_LINES_DROPPED.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn dropped_log_lines() -> u64 {
+    LOG_LINES_DROPPED.load(Ordering::Relaxed)
+}
+
 #[derive(Default)]
 pub struct Metrics {
     routes: RwLock<HashMap<String, RouteStats>>,

@@ -60,6 +60,11 @@ pub async fn metrics(State(app): State<App>, client: Option<Extension<ClientAddr
             app.read.visitors.pending_visits() as f64,
         ),
         (
+            "sen_log_lines_dropped_total",
+            "Log lines dropped because the log writer fell behind.",
+            crate::metrics::dropped_log_lines() as f64,
+        ),
+        (
             "sen_online_visitors",
             "Visitors seen on this node in the last 5 minutes.",
             app.read.visitors.online_here() as f64,

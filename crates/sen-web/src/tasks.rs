@@ -4,65 +4,87 @@
 use std::{sync::atomic::Ordering, time::Instant};
 
 use sen_core::{Change, format};
-use sen_store::Backend;
+use sen_store::Booking;
 use time::OffsetDateTime;
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::{app::App, read::health::Probe};
+use crate::{
+    app::App,
+    read::{
+        health::Probe,
+        live::{ONLINE_WINDOW_SECS, VISIT_GAP_SECS},
+    },
+};
 
 /// How many served articles a tick re-reads to pick up views counted by other nodes.
 const REFRESH_LIMIT: usize = 500;
 
 impl App {
-    /// Books what was counted in memory, in one transaction. Safe to call at any time.
+    /// Books what was counted in memory, in one transaction, with the visitors and marked views
+    /// that let the store settle what another node already booked. Safe to call at any time.
     pub async fn flush(&self) {
         let started = Instant::now();
-        let batch = self.read.views.take_pending();
-        let visits = self.read.visitors.take_visits();
-        self.read
-            .figures
+        let read = &self.read;
+        let views = read.views.take_pending();
+        let (visitors, unmarked_visits) = read.visitors.take_reports();
+        // Shown until booked (or found to be another node's).
+        let counted_visits = read.visitors.take_visits();
+        read.figures
             .in_flight
-            .fetch_add(visits, Ordering::Relaxed);
-        let day = format::day_key(OffsetDateTime::now_utc());
-        let result = self.store.flush_counts(&batch, visits, &day).await;
+            .fetch_add(counted_visits, Ordering::Relaxed);
+        let booking = Booking {
+            day: format::day_key(OffsetDateTime::now_utc()),
+            views,
+            visitors,
+            unmarked_visits,
+        };
+        let result = self.store.flush_counts(&booking).await;
         let ok = result.is_ok();
-        let health = &self.read.health;
+        let busy = !booking.views.is_empty() || counted_visits > 0;
+        // Whether the store was asked at all: only then does the flush say how the database is.
+        let asked = busy || !booking.visitors.is_empty() || booking.unmarked_visits > 0;
+        let health = &read.health;
         match result {
-            Ok(totals) => {
-                if !batch.is_empty() || visits > 0 {
+            Ok(booked) => {
+                if asked {
                     health.answered(Probe::Flush);
                 }
-                self.read.views.flushed(&batch, &totals);
-                for figure in [
-                    &self.read.figures.today,
-                    &self.read.figures.week,
-                    &self.read.figures.all,
-                ] {
-                    figure.fetch_add(visits, Ordering::Relaxed);
+                read.views.flushed(&booking.views, &booked.totals);
+                for figure in [&read.figures.today, &read.figures.week, &read.figures.all] {
+                    figure.fetch_add(booked.visits, Ordering::Relaxed);
+                }
+                if booked.duplicate_views > 0 || booked.duplicate_visits > 0 {
+                    tracing::debug!(
+                        views = booked.duplicate_views,
+                        visits = booked.duplicate_visits,
+                        "counted on another node too; booked once"
+                    );
                 }
             }
             Err(err) => {
-                // Counts wait in memory (one number per article, one for visits) until it books.
+                // Counts wait in memory until it books.
                 if !health.failed(Probe::Flush, &err) {
-                    tracing::warn!(error = %err, views = batch.len(), visits, "flush failed; counts kept for the next one");
+                    tracing::warn!(error = %err, views = booking.views.len(), visits = counted_visits, "flush failed; counts kept for the next one");
                 }
-                self.read.views.failed(&batch);
-                self.read.visitors.restore_visits(visits);
+                read.views.failed(booking.views);
+                read.visitors
+                    .restore_reports(booking.visitors, booking.unmarked_visits);
+                read.visitors.restore_visits(counted_visits);
             }
         }
-        self.read
-            .figures
+        read.figures
             .in_flight
-            .fetch_sub(visits, Ordering::Relaxed);
-        if !batch.is_empty() || visits > 0 {
+            .fetch_sub(counted_visits, Ordering::Relaxed);
+        if busy {
             self.metrics.flushed(started.elapsed(), ok);
         }
     }
 
-    /// Re-reads the visit figures (all nodes add to them) and this node's online count.
+    /// Re-reads the visit figures and the visitors online (all nodes add to them).
     pub async fn refresh_figures(&self) {
         let now = OffsetDateTime::now_utc();
-        let online_here = self.read.visitors.sweep(self.read.now_secs());
+        // This node's own count, shown until the shared one catches up with a new visitor.
+        self.read.visitors.sweep(self.read.now_secs());
         let base = match self.read.chrome().await {
             Ok(chrome) => chrome.site.visits_base,
             Err(_) => 0,
@@ -81,32 +103,34 @@ impl App {
             Err(err) if self.read.health.failed(Probe::Figures, &err) => {}
             Err(err) => tracing::warn!(error = %err, "reading visit figures failed"),
         }
-        let fresh_after = now - time::Duration::seconds(15);
-        let online = i64::try_from(online_here).unwrap_or(i64::MAX);
-        match self
-            .store
-            .report_online(&self.config.node_id, online, fresh_after)
-            .await
-        {
-            Ok(sum) => {
-                self.read.health.answered(Probe::Presence);
+        // Each visitor once, over all nodes: the shared record the bookings keep.
+        let since = self.read.unix_now() - ONLINE_WINDOW_SECS as i64;
+        match self.store.online_visitors(since).await {
+            Ok(n) => {
+                self.read.health.answered(Probe::Online);
                 self.read
                     .figures
                     .online_all_nodes
-                    .store(sum, Ordering::Relaxed)
+                    .store(n, Ordering::Relaxed)
             }
-            Err(err) if self.read.health.failed(Probe::Presence, &err) => {}
-            Err(err) => tracing::warn!(error = %err, "reporting online visitors failed"),
+            Err(err) if self.read.health.failed(Probe::Online, &err) => {}
+            Err(err) => tracing::warn!(error = %err, "counting online visitors failed"),
         }
         // Views other nodes counted reach this node's cached pages here.
-        if self.store.backend() == Backend::Postgres {
-            let since = self.read.now_secs().saturating_sub(300);
-            let ids = self.read.views.served_since(since, REFRESH_LIMIT);
-            if let Ok(stored) = self.store.article_views(&ids).await {
-                for (id, views) in stored {
-                    self.read.views.observe(id, views);
-                }
+        let since = self.read.now_secs().saturating_sub(300);
+        let ids = self.read.views.served_since(since, REFRESH_LIMIT);
+        if let Ok(stored) = self.store.article_views(&ids).await {
+            for (id, views) in stored {
+                self.read.views.observe(id, views);
             }
+        }
+    }
+
+    /// Forgets shared visitor marks no repeat can match any more.
+    pub async fn prune_visitor_marks(&self) {
+        let before = self.read.unix_now() - VISIT_GAP_SECS as i64 - 60;
+        if let Err(err) = self.store.prune_visitor_marks(before).await {
+            tracing::warn!(error = %err, "pruning visitor marks failed");
         }
     }
 
@@ -172,6 +196,7 @@ impl Tasks {
             let mut interval = tokio::time::interval(ticker.config.flush_interval);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_refresh = Instant::now();
+            let mut last_prune = Instant::now();
             loop {
                 tokio::select! {
                     _ = interval.tick() => {}
@@ -181,6 +206,10 @@ impl Tasks {
                 if last_refresh.elapsed() >= std::time::Duration::from_secs(1) {
                     ticker.refresh_figures().await;
                     last_refresh = Instant::now();
+                }
+                if last_prune.elapsed() >= std::time::Duration::from_secs(60) {
+                    ticker.prune_visitor_marks().await;
+                    last_prune = Instant::now();
                 }
             }
         }));
@@ -226,14 +255,6 @@ impl Tasks {
         if pending > 0 {
             // One more try: a failed flush put its counts back.
             self.app.flush().await;
-        }
-        if let Err(err) = self
-            .app
-            .store
-            .leave_presence(&self.app.config.node_id)
-            .await
-        {
-            tracing::warn!(error = %err, "leaving the online count failed");
         }
         tracing::info!(views_left = self.app.read.views.pending(), "counts flushed");
     }

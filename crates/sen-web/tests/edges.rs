@@ -63,6 +63,45 @@ dual_test!(
     }
 );
 
+dual_test!(
+    a_new_visitor_is_remembered_after_many_others,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let ids = seed(&store).await;
+        // A small memory, so that a few thousand visitors fill it many times over.
+        let config = WebConfig {
+            visitor_capacity: 256,
+            ..config()
+        };
+        let node = Node::start(store, config).await;
+        let c = client();
+        for v in 0..2_000u32 {
+            c.get(node.url("/"))
+                .header("cookie", format!("sen_v={:032x}", v + 1))
+                .send()
+                .await
+                .expect("get");
+        }
+        let path = article_path(&node, ids[2]).await;
+        let before = views(&node, ids[2]).await;
+        let today = stats(&node).await["today"].as_i64().expect("today");
+        for _ in 0..5 {
+            c.get(node.url(&path))
+                .header("cookie", format!("sen_v={:032x}", 0xfeed_u32))
+                .send()
+                .await
+                .expect("get");
+        }
+        assert_eq!(
+            views(&node, ids[2]).await,
+            before + 1,
+            "five views, one counted"
+        );
+        assert_eq!(stats(&node).await["today"], today + 1, "one visit");
+        node.stop().await;
+    }
+);
+
 dual_test!(answers_carry_security_headers, |backend| async move {
     let store = testing::store(backend).await;
     seed(&store).await;
@@ -341,7 +380,11 @@ dual_test!(
             let (status, _) = json(&node, &path).await;
             assert_eq!(status, 200, "{path}");
         }
-        let file = std::env::temp_dir().join(format!("sen-openapi-{}.json", std::process::id()));
+        // One file per test run: both databases' runs of this test go at once.
+        let file = std::env::temp_dir().join(format!(
+            "sen-openapi-{}-{backend:?}.json",
+            std::process::id()
+        ));
         std::fs::write(&file, doc.to_string()).expect("write");
         let checked = std::process::Command::new("openapi-spec-validator")
             .arg("--schema")
@@ -357,5 +400,115 @@ dual_test!(
             String::from_utf8_lossy(&checked.stderr)
         );
         node.stop().await;
+    }
+);
+
+/// Two nodes on one database, as a load balancer without affinity sees them.
+async fn two_nodes(backend: sen_store::Backend) -> (Node, Node, Vec<i64>) {
+    let url = testing::fresh_url(backend).await;
+    let store_a = Store::open(&url).await.expect("a");
+    let ids = seed(&store_a).await;
+    let store_b = Store::open(&url).await.expect("b");
+    let a = Node::start(
+        store_a,
+        WebConfig {
+            node_id: "a".into(),
+            ..config()
+        },
+    )
+    .await;
+    let b = Node::start(
+        store_b,
+        WebConfig {
+            node_id: "b".into(),
+            ..config()
+        },
+    )
+    .await;
+    (a, b, ids)
+}
+
+/// Waits until both nodes have booked and re-read what was counted.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
+
+dual_test!(
+    one_visitor_alternating_between_nodes_counts_once,
+    |backend| async move {
+        let (a, b, ids) = two_nodes(backend).await;
+        let path = article_path(&a, ids[6]).await;
+        let before = views(&a, ids[6]).await;
+        let today = stats(&a).await["today"].as_i64().expect("today");
+        let cookie = "sen_v=00000000000000000000000000c0ffee";
+        for i in 0..6 {
+            let node = if i % 2 == 0 { &a } else { &b };
+            let r = client()
+                .get(node.url(&path))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(r.status(), 200);
+            if i == 2 {
+                // Let both nodes book between the requests too.
+                settle().await;
+            }
+        }
+        settle().await;
+        for node in [&a, &b] {
+            assert_eq!(
+                views(node, ids[6]).await,
+                before + 1,
+                "six views on two nodes, one counted"
+            );
+            let s = stats(node).await;
+            assert_eq!(s["today"], today + 1, "one visit: {s}");
+            assert_eq!(s["online"], 1, "one visitor online: {s}");
+        }
+        a.stop().await;
+        b.stop().await;
+    }
+);
+
+dual_test!(
+    a_first_view_then_a_reload_on_another_node_counts_once,
+    |backend| async move {
+        let (a, b, ids) = two_nodes(backend).await;
+        let path = article_path(&a, ids[7]).await;
+        let before = views(&a, ids[7]).await;
+        let today = stats(&a).await["today"].as_i64().expect("today");
+        let first = client().get(a.url(&path)).send().await.expect("get");
+        let cookies: Vec<String> = first
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .collect();
+        assert_eq!(cookies.len(), 2, "{cookies:?}");
+        assert!(cookies[1].starts_with("sen_f="), "{cookies:?}");
+        let jar = cookies.join("; ");
+        // The browser reloads; the balancer sends it to the other node.
+        for _ in 0..3 {
+            client()
+                .get(b.url(&path))
+                .header("cookie", &jar)
+                .send()
+                .await
+                .expect("get");
+        }
+        settle().await;
+        for node in [&a, &b] {
+            assert_eq!(
+                views(node, ids[7]).await,
+                before + 1,
+                "one browser, one view"
+            );
+            let s = stats(node).await;
+            assert_eq!(s["today"], today + 1, "one browser, one visit: {s}");
+            assert_eq!(s["online"], 1, "one browser online: {s}");
+        }
+        a.stop().await;
+        b.stop().await;
     }
 );

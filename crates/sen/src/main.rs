@@ -98,7 +98,6 @@ async fn run() -> anyhow::Result<()> {
         .or(file.log_format.clone())
         .unwrap_or_else(|| "text".into());
     logging::init(&log_format)?;
-    logging::spawn_flusher();
     let data = cli
         .data
         .clone()

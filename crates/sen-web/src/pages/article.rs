@@ -16,7 +16,7 @@ use crate::{
     app::App,
     context::{self, Meta},
     error::PathText,
-    identity::Visitor,
+    identity::{ViewedArticle, Visitor},
     read::{cache::Dep, catalog::ListFilter},
     urls::{article_path, category_path, parse_article_file, positive},
 };
@@ -25,18 +25,26 @@ use crate::{
 /// once per 30 minutes, a client without it every time. The view is remembered under the visitor's
 /// key either way: a first view remembered under the cookie it was just given is not counted again
 /// when that browser comes back with it.
-fn count_view(app: &App, method: &Method, visitor: Option<&Visitor>, article: i64) {
+///
+/// A counted view by a visitor with a cookie carries a mark, so that the booking settles it with
+/// the views other nodes counted. Returns whether the view counted.
+fn count_view(app: &App, method: &Method, visitor: Option<&Visitor>, article: i64) -> bool {
     let now = app.read.now_secs();
-    let Some(visitor) = visitor else { return };
+    let Some(visitor) = visitor else { return false };
     if *method != Method::GET || visitor.bot {
         app.read.views.touch(article, now);
-        return;
+        return false;
     }
     let fresh = app.read.visitors.view_counts(visitor.key, article, now);
     if fresh || !visitor.has_cookie {
-        app.read.views.add_view(article, now);
+        let mark = visitor
+            .has_cookie
+            .then(|| (visitor.key as i64, app.read.unix_now()));
+        app.read.views.add_view(article, now, mark);
+        true
     } else {
         app.read.views.touch(article, now);
+        false
     }
 }
 
@@ -111,9 +119,13 @@ pub async fn article(
     })
     .await;
     let (page, hit) = result?;
-    count_view(&app, &method, visitor.as_deref(), id);
+    let counted = count_view(&app, &method, visitor.as_deref(), id);
     // The count is written in after counting, so the reader sees their own view.
-    Ok(serve(&app, &page, &headers, hit))
+    let mut response = serve(&app, &page, &headers, hit);
+    if counted {
+        response.extensions_mut().insert(ViewedArticle(id));
+    }
+    Ok(response)
 }
 
 pub async fn print(

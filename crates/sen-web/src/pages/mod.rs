@@ -29,10 +29,13 @@ use crate::{
     context::{self, Meta},
     error::{Error, ErrorCode, ErrorPage},
     identity::{
-        ClientAddr, VISITOR_COOKIE, Visitor, cookie_value, new_visitor_id, valid_visitor_id,
-        visitor_cookie,
+        ClientAddr, FIRST_VISIT_COOKIE, VISITOR_COOKIE, ViewedArticle, Visitor, cookie_value,
+        first_visit_cookie, new_visitor_id, parse_first_visit, valid_visitor_id, visitor_cookie,
     },
-    read::{cache::CachedPage, live::anonymous_key},
+    read::{
+        cache::CachedPage,
+        live::{VISIT_GAP_SECS, anonymous_key},
+    },
 };
 
 /// Why a page isn't shown as asked: an error, or the page lives at another address.
@@ -199,8 +202,18 @@ pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) 
     let mut issued = None;
     let visitor = match cookie_value(&req, VISITOR_COOKIE).filter(|v| valid_visitor_id(v)) {
         Some(id) => {
-            let key = visitors.cookie_key(id);
+            let key = app.visitor_key(id);
             if counts {
+                // Back with the cookie another node may have given it: what was counted there
+                // with it is not counted again here.
+                if let Some((issued, article)) =
+                    cookie_value(&req, FIRST_VISIT_COOKIE).and_then(parse_first_visit)
+                    && let Some(at) = app.read.secs_at(issued)
+                    && now - at <= VISIT_GAP_SECS
+                {
+                    let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
+                    visitors.seed(key, anonymous, article, at);
+                }
                 visitors.request(key, now);
             }
             Visitor {
@@ -219,7 +232,7 @@ pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) 
                 }
             } else {
                 let id = new_visitor_id();
-                let key = visitors.cookie_key(&id);
+                let key = app.visitor_key(&id);
                 if counts {
                     visitors.request(anonymous, now);
                     visitors.remember(key, anonymous, now);
@@ -238,10 +251,15 @@ pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) 
     if let Some(ErrorPage(error)) = response.extensions().get::<ErrorPage>().cloned() {
         response = error_page(&app, &error).await;
     }
-    if let Some(id) = issued
-        && let Ok(value) = HeaderValue::from_str(&visitor_cookie(&id, app.config.is_https()))
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
+    if let Some(id) = issued {
+        let https = app.config.is_https();
+        let viewed = response.extensions().get::<ViewedArticle>().map(|v| v.0);
+        let first = first_visit_cookie(app.read.unix_now(), viewed, https);
+        for cookie in [visitor_cookie(&id, https), first] {
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
     }
     response
 }

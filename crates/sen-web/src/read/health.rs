@@ -19,15 +19,15 @@ pub enum Probe {
     Outbox,
     /// Reading visit figures and view totals (every second).
     Figures,
-    /// Writing this node's online count (every second).
-    Presence,
+    /// Counting the visitors online (every second).
+    Online,
     /// Booking counted views and visits (each tick that has some).
     Flush,
 }
 
 impl Probe {
     fn reads(self) -> bool {
-        matches!(self, Self::Outbox | Self::Figures)
+        matches!(self, Self::Outbox | Self::Figures | Self::Online)
     }
 }
 

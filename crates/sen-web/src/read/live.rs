@@ -3,14 +3,15 @@
 
 use std::{
     collections::HashMap,
-    hash::{BuildHasher, RandomState},
+    hash::Hash,
     sync::{
         Arc,
-        atomic::{AtomicI64, AtomicU64, Ordering},
+        atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering},
     },
 };
 
 use parking_lot::Mutex;
+use sen_store::{ArticleViews, VisitorMark};
 use sha2::{Digest, Sha256};
 
 /// A repeat view or request by one visitor within this many seconds belongs to the same visit.
@@ -19,12 +20,18 @@ pub const VISIT_GAP_SECS: u64 = 30 * 60;
 pub const ONLINE_WINDOW_SECS: u64 = 5 * 60;
 const SHARDS: usize = 16;
 
+/// Views by visitors with a cookie waiting with their marks at most: past it a view is booked
+/// without one (counted, but not checked against other nodes).
+const MAX_MARKS: usize = 1_000_000;
+
 /// One article's count: what the store holds, what is being flushed, what waits.
 #[derive(Debug, Default)]
 pub struct ArticleCount {
     stored: i64,
     in_flight: i64,
     pending: i64,
+    /// The pending views by visitors with a cookie, `(visitor, unix seconds)`.
+    marks: Vec<(i64, i64)>,
     last_served: u64,
 }
 
@@ -32,6 +39,7 @@ pub struct ArticleCount {
 pub struct ViewCounters {
     counts: Mutex<HashMap<i64, Arc<Mutex<ArticleCount>>>>,
     pending_total: AtomicI64,
+    marks_total: AtomicUsize,
 }
 
 impl ViewCounters {
@@ -49,11 +57,20 @@ impl ViewCounters {
         }
     }
 
-    pub fn add_view(&self, id: i64, now: u64) {
+    /// Counts a view; `mark` names the visitor (with a cookie) and the time, so the booking can
+    /// tell whether another node counted the same view.
+    pub fn add_view(&self, id: i64, now: u64, mark: Option<(i64, i64)>) {
         let entry = self.entry(id);
         let mut c = entry.lock();
         c.pending += 1;
         c.last_served = now;
+        if let Some(mark) = mark
+            && self.marks_total.fetch_add(1, Ordering::Relaxed) < MAX_MARKS
+        {
+            c.marks.push(mark);
+        } else if mark.is_some() {
+            self.marks_total.fetch_sub(1, Ordering::Relaxed);
+        }
         self.pending_total.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -80,8 +97,8 @@ impl ViewCounters {
         self.pending_total.load(Ordering::Relaxed)
     }
 
-    /// Moves every pending count to in flight and returns them.
-    pub fn take_pending(&self) -> Vec<(i64, i64)> {
+    /// Moves every pending count (with its marks) to in flight and returns them.
+    pub fn take_pending(&self) -> Vec<ArticleViews> {
         let entries: Vec<(i64, Arc<Mutex<ArticleCount>>)> = self
             .counts
             .lock()
@@ -94,7 +111,13 @@ impl ViewCounters {
             if c.pending > 0 {
                 c.in_flight += c.pending;
                 self.pending_total.fetch_sub(c.pending, Ordering::Relaxed);
-                batch.push((id, c.pending));
+                let marks = std::mem::take(&mut c.marks);
+                self.marks_total.fetch_sub(marks.len(), Ordering::Relaxed);
+                batch.push(ArticleViews {
+                    article_id: id,
+                    count: c.pending,
+                    marks,
+                });
                 c.pending = 0;
             }
         }
@@ -102,26 +125,29 @@ impl ViewCounters {
     }
 
     /// The flush committed: the store's new totals replace what was in flight.
-    pub fn flushed(&self, batch: &[(i64, i64)], totals: &[(i64, i64)]) {
+    pub fn flushed(&self, batch: &[ArticleViews], totals: &[(i64, i64)]) {
         let totals: HashMap<i64, i64> = totals.iter().copied().collect();
-        for (id, n) in batch {
-            let entry = self.entry(*id);
+        for views in batch {
+            let entry = self.entry(views.article_id);
             let mut c = entry.lock();
-            c.in_flight -= n;
-            if let Some(total) = totals.get(id) {
+            c.in_flight -= views.count;
+            if let Some(total) = totals.get(&views.article_id) {
                 c.stored = c.stored.max(*total);
             }
         }
     }
 
-    /// The flush failed: what was in flight waits again.
-    pub fn failed(&self, batch: &[(i64, i64)]) {
-        for (id, n) in batch {
-            let entry = self.entry(*id);
+    /// The flush failed: what was in flight waits again, marks and all.
+    pub fn failed(&self, batch: Vec<ArticleViews>) {
+        for views in batch {
+            let entry = self.entry(views.article_id);
             let mut c = entry.lock();
-            c.in_flight -= n;
-            c.pending += n;
-            self.pending_total.fetch_add(*n, Ordering::Relaxed);
+            c.in_flight -= views.count;
+            c.pending += views.count;
+            self.pending_total.fetch_add(views.count, Ordering::Relaxed);
+            self.marks_total
+                .fetch_add(views.marks.len(), Ordering::Relaxed);
+            c.marks.extend(views.marks);
         }
     }
 
@@ -137,9 +163,56 @@ impl ViewCounters {
     }
 }
 
-/// Who is visiting: one shard of a bounded map from a visitor key to the second they were last seen.
-struct VisitorShard {
-    last_seen: HashMap<u64, Seen>,
+/// A bounded map that forgets its stalest half at once. Inserts go to the young generation; when
+/// it is full it becomes the old one and the old one is let go. Every operation is O(1) (the
+/// let-go map is freed by the caller, outside its lock), and the newest `capacity / 2` keys are
+/// always remembered, whatever the load.
+struct Recent<K, V> {
+    young: HashMap<K, V>,
+    old: HashMap<K, V>,
+    half: usize,
+}
+
+impl<K: Hash + Eq + Copy, V: Copy> Recent<K, V> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            young: HashMap::new(),
+            old: HashMap::new(),
+            half: (capacity / 2).max(8),
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.young.get(key).or_else(|| self.old.get(key)).copied()
+    }
+
+    fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        match self.young.get_mut(key) {
+            Some(v) => Some(v),
+            None => self.old.get_mut(key),
+        }
+    }
+
+    /// Keeps `value` as the newest; returns the generation let go, if this insert filled the young one.
+    #[must_use]
+    fn insert(&mut self, key: K, value: V) -> Option<HashMap<K, V>> {
+        self.old.remove(&key);
+        self.young.insert(key, value);
+        if self.young.len() < self.half {
+            return None;
+        }
+        let young = std::mem::take(&mut self.young);
+        Some(std::mem::replace(&mut self.old, young))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.young.values().chain(self.old.values())
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -153,31 +226,138 @@ struct Seen {
 
 /// Visits, online visitors and repeat views, in bounded memory under any load.
 pub struct Visitors {
-    shards: Vec<Mutex<VisitorShard>>,
-    views: Vec<Mutex<HashMap<(u64, i64), u64>>>,
+    seen: Vec<Mutex<Recent<u64, Seen>>>,
+    /// When each visitor's view of each article last counted.
+    views: Vec<Mutex<Recent<(u64, i64), u64>>>,
+    /// The visitors seen since the last booking, for the shared record that settles duplicates
+    /// between nodes.
+    reports: Vec<Mutex<HashMap<u64, VisitorMark>>>,
     per_shard: usize,
+    /// Unix time at second 0 of this node's clock.
+    base_unix: i64,
     pending_visits: AtomicI64,
+    /// Visits counted with no room left to report them: booked as they are.
+    unmarked_visits: AtomicI64,
     online: AtomicU64,
-    hasher: RandomState,
 }
 
 impl Visitors {
-    /// `capacity` bounds the visitors remembered (and the repeat views) across all shards.
-    pub fn new(capacity: usize) -> Self {
+    /// `capacity` bounds the visitors remembered (and the repeat views) across all shards; the
+    /// newest half of it is always remembered. `base_unix` is the Unix time of second 0 of the
+    /// clock the other methods are given.
+    pub fn new(capacity: usize, base_unix: i64) -> Self {
         let per_shard = (capacity / SHARDS).max(16);
         Self {
-            shards: (0..SHARDS)
-                .map(|_| {
-                    Mutex::new(VisitorShard {
-                        last_seen: HashMap::new(),
-                    })
-                })
+            seen: (0..SHARDS)
+                .map(|_| Mutex::new(Recent::new(per_shard)))
                 .collect(),
-            views: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            views: (0..SHARDS)
+                .map(|_| Mutex::new(Recent::new(per_shard)))
+                .collect(),
+            reports: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             per_shard,
+            base_unix,
             pending_visits: AtomicI64::new(0),
+            unmarked_visits: AtomicI64::new(0),
             online: AtomicU64::new(0),
-            hasher: RandomState::new(),
+        }
+    }
+
+    fn unix(&self, secs: u64) -> i64 {
+        self.base_unix
+            .saturating_add(i64::try_from(secs).unwrap_or(i64::MAX))
+    }
+
+    /// Notes a request for the next booking.
+    fn report(&self, visitor: u64, now: u64, new_visit: bool, replaces: Option<u64>) {
+        let at = self.unix(now);
+        let mut reports = self.reports[Self::shard_of(visitor)].lock();
+        let full = reports.len() >= self.per_shard;
+        match reports.get_mut(&visitor) {
+            Some(mark) => {
+                mark.last_at = mark.last_at.max(at);
+                if new_visit {
+                    mark.visit_start = at;
+                    mark.visit_id = rand::random();
+                    mark.new_visit = true;
+                }
+                mark.replaces = mark.replaces.or(replaces.map(|r| r as i64));
+            }
+            None if full => {
+                if new_visit {
+                    self.unmarked_visits.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            None => {
+                reports.insert(
+                    visitor,
+                    VisitorMark {
+                        visitor: visitor as i64,
+                        visit_start: at,
+                        visit_id: if new_visit { rand::random() } else { 0 },
+                        last_at: at,
+                        new_visit,
+                        replaces: replaces.map(|r| r as i64),
+                    },
+                );
+            }
+        }
+    }
+
+    /// The visitors to book, and the visits counted without a report.
+    pub fn take_reports(&self) -> (Vec<VisitorMark>, i64) {
+        let mut marks = Vec::new();
+        for shard in &self.reports {
+            marks.extend(std::mem::take(&mut *shard.lock()).into_values());
+        }
+        (marks, self.unmarked_visits.swap(0, Ordering::Relaxed))
+    }
+
+    /// The booking failed: its reports wait for the next one.
+    pub fn restore_reports(&self, marks: Vec<VisitorMark>, unmarked: i64) {
+        self.unmarked_visits.fetch_add(unmarked, Ordering::Relaxed);
+        for mark in marks {
+            let key = mark.visitor as u64;
+            let mut reports = self.reports[Self::shard_of(key)].lock();
+            match reports.get_mut(&key) {
+                Some(newer) => {
+                    newer.last_at = newer.last_at.max(mark.last_at);
+                    if mark.new_visit && !newer.new_visit {
+                        newer.visit_start = mark.visit_start;
+                        newer.visit_id = mark.visit_id;
+                        newer.new_visit = true;
+                    }
+                    newer.replaces = newer.replaces.or(mark.replaces);
+                }
+                None => {
+                    reports.insert(key, mark);
+                }
+            }
+        }
+    }
+
+    /// A browser came back with the cookie another node gave it `ago` seconds ago, with its first
+    /// view (of `article`) and its visit counted there under `counted_as`: this node remembers as
+    /// much, so neither counts twice.
+    pub fn seed(&self, visitor: u64, counted_as: u64, article: Option<i64>, issued: u64) {
+        {
+            let mut seen = self.seen[Self::shard_of(visitor)].lock();
+            if seen.get(&visitor).is_some() {
+                return;
+            }
+            let first = Seen {
+                at: issued,
+                requested: false,
+                stands_for: Some(counted_as),
+            };
+            drop(seen.insert(visitor, first));
+        }
+        if let Some(article) = article {
+            drop(
+                self.views[Self::shard_of(visitor)]
+                    .lock()
+                    .insert((visitor, article), issued),
+            );
         }
     }
 
@@ -187,107 +367,80 @@ impl Visitors {
 
     /// A visitor made a public request at second `now`: starts a visit after a gap of 30 minutes.
     pub fn request(&self, visitor: u64, now: u64) {
-        self.see(visitor, now);
-    }
-
-    /// Remembers the cookie just given to a browser whose visit was counted under `counted_as`
-    /// (its address hash): seen, no visit. When the browser comes back with the cookie, the cookie
-    /// takes over: no second visit, and the address hash no longer counts as one more online.
-    pub fn remember(&self, visitor: u64, counted_as: u64, now: u64) {
-        let mut shard = self.shards[Self::shard_of(visitor)].lock();
-        if shard.last_seen.len() < self.per_shard {
-            shard.last_seen.insert(
-                visitor,
-                Seen {
-                    at: now,
-                    requested: false,
-                    stands_for: Some(counted_as),
-                },
-            );
-        }
-    }
-
-    fn see(&self, visitor: u64, now: u64) {
-        let handed_over = {
-            let mut shard = self.shards[Self::shard_of(visitor)].lock();
-            let last = shard.last_seen.get(&visitor).copied();
+        let (handed_over, let_go) = {
+            let mut shard = self.seen[Self::shard_of(visitor)].lock();
+            let last = shard.get(&visitor);
             let gap = last.map(|last| now.saturating_sub(last.at));
-            if gap.is_none_or(|gap| gap > VISIT_GAP_SECS) {
+            let new_visit = gap.is_none_or(|gap| gap > VISIT_GAP_SECS);
+            if new_visit {
                 self.pending_visits.fetch_add(1, Ordering::Relaxed);
             }
             let takes_over = last.and_then(|l| l.stands_for);
+            self.report(visitor, now, new_visit, takes_over);
             let was_online = (last.is_some_and(|l| l.requested) || takes_over.is_some())
                 && gap.is_some_and(|g| g <= ONLINE_WINDOW_SECS);
             // Online until the next sweep recounts exactly.
             if !was_online {
                 self.online.fetch_add(1, Ordering::Relaxed);
             }
-            if shard.last_seen.len() >= self.per_shard && !shard.last_seen.contains_key(&visitor) {
-                shard
-                    .last_seen
-                    .retain(|_, last| now.saturating_sub(last.at) <= VISIT_GAP_SECS);
-                if shard.last_seen.len() >= self.per_shard {
-                    // Full of live visitors: this one is counted but not remembered.
-                    return;
-                }
-            }
-            shard.last_seen.insert(
-                visitor,
-                Seen {
-                    at: now,
-                    requested: true,
-                    stands_for: None,
-                },
-            );
-            takes_over
+            let seen = Seen {
+                at: now,
+                requested: true,
+                stands_for: None,
+            };
+            (takes_over, shard.insert(visitor, seen))
         };
+        drop(let_go);
         if let Some(address) = handed_over
-            && let Some(seen) = self.shards[Self::shard_of(address)]
-                .lock()
-                .last_seen
-                .get_mut(&address)
+            && let Some(seen) = self.seen[Self::shard_of(address)].lock().get_mut(&address)
         {
             seen.requested = false;
         }
     }
 
-    /// Whether a view of `article` by a visitor with a cookie counts: once per 30 minutes.
+    /// Remembers the cookie just given to a browser whose visit was counted under `counted_as`
+    /// (its address hash): seen, no visit. When the browser comes back with the cookie, the cookie
+    /// takes over: no second visit, and the address hash no longer counts as one more online.
+    pub fn remember(&self, visitor: u64, counted_as: u64, now: u64) {
+        let seen = Seen {
+            at: now,
+            requested: false,
+            stands_for: Some(counted_as),
+        };
+        let let_go = self.seen[Self::shard_of(visitor)]
+            .lock()
+            .insert(visitor, seen);
+        drop(let_go);
+    }
+
+    /// Whether a view of `article` by this visitor counts: once per 30 minutes.
     pub fn view_counts(&self, visitor: u64, article: i64, now: u64) -> bool {
-        let mut views = self.views[Self::shard_of(visitor)].lock();
-        if let Some(last) = views.get(&(visitor, article))
-            && now.saturating_sub(*last) <= VISIT_GAP_SECS
-        {
-            return false;
-        }
-        if views.len() >= self.per_shard && !views.contains_key(&(visitor, article)) {
-            views.retain(|_, last| now.saturating_sub(*last) <= VISIT_GAP_SECS);
-            if views.len() >= self.per_shard {
-                return true;
+        let let_go = {
+            let mut views = self.views[Self::shard_of(visitor)].lock();
+            if let Some(last) = views.get(&(visitor, article))
+                && now.saturating_sub(last) <= VISIT_GAP_SECS
+            {
+                return false;
             }
-        }
-        views.insert((visitor, article), now);
+            views.insert((visitor, article), now)
+        };
+        drop(let_go);
         true
     }
 
-    /// Forgets what is older than a visit and recounts the visitors online.
+    /// Recounts the visitors online (those with a request in the last 5 minutes).
     pub fn sweep(&self, now: u64) -> u64 {
-        let mut online = 0;
-        for shard in &self.shards {
-            let mut shard = shard.lock();
-            shard
-                .last_seen
-                .retain(|_, last| now.saturating_sub(last.at) <= VISIT_GAP_SECS);
-            online += shard
-                .last_seen
-                .values()
-                .filter(|last| last.requested && now.saturating_sub(last.at) <= ONLINE_WINDOW_SECS)
-                .count() as u64;
-        }
-        for views in &self.views {
-            views
-                .lock()
-                .retain(|_, last| now.saturating_sub(*last) <= VISIT_GAP_SECS);
-        }
+        let online: u64 = self
+            .seen
+            .iter()
+            .map(|shard| {
+                shard
+                    .lock()
+                    .values()
+                    .filter(|s| s.requested && now.saturating_sub(s.at) <= ONLINE_WINDOW_SECS)
+                    .count() as u64
+            })
+            .sum();
         self.online.store(online, Ordering::Relaxed);
         online
     }
@@ -307,11 +460,22 @@ impl Visitors {
     pub fn pending_visits(&self) -> i64 {
         self.pending_visits.load(Ordering::Relaxed)
     }
+}
 
-    /// A key for a visitor's cookie value.
-    pub fn cookie_key(&self, cookie: &str) -> u64 {
-        self.hasher.hash_one(cookie)
-    }
+/// The key of a visitor's cookie: the same on every node (keyed by the shared secret), so a
+/// visitor is one visitor whichever node a request lands on.
+pub fn cookie_key(secret: &str, cookie: &str) -> u64 {
+    let mut h = Sha256::new();
+    h.update(secret.as_bytes());
+    h.update(b"/cookie/");
+    h.update(cookie.as_bytes());
+    first_word(&h.finalize())
+}
+
+fn first_word(digest: &[u8]) -> u64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
 }
 
 /// The key of a visitor without a cookie: a hash of its address and User-Agent with a salt that
@@ -325,10 +489,7 @@ pub fn anonymous_key(daily_salt: &[u8; 32], address: std::net::IpAddr, user_agen
     }
     h.update([0]);
     h.update(user_agent.as_bytes());
-    let digest = h.finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_le_bytes(first)
+    first_word(&h.finalize())
 }
 
 /// The day's salt from the shared secret: the same on every node.
@@ -348,26 +509,37 @@ mod tests {
     fn views_show_stored_in_flight_and_pending() {
         let v = ViewCounters::default();
         v.observe(1, 100);
-        v.add_view(1, 0);
-        v.add_view(1, 0);
+        v.add_view(1, 0, None);
+        v.add_view(1, 0, Some((9, 1_000)));
         assert_eq!(v.current(1, 100), 102);
         let batch = v.take_pending();
-        assert_eq!(batch, vec![(1, 2)]);
-        v.add_view(1, 0);
+        assert_eq!(
+            batch,
+            vec![ArticleViews {
+                article_id: 1,
+                count: 2,
+                marks: vec![(9, 1_000)]
+            }]
+        );
+        v.add_view(1, 0, None);
         assert_eq!(v.current(1, 100), 103, "in flight still shows");
         v.flushed(&batch, &[(1, 102)]);
         assert_eq!(v.current(1, 102), 103);
         assert_eq!(v.pending(), 1);
         let batch = v.take_pending();
-        v.failed(&batch);
+        v.failed(batch);
         assert_eq!(v.current(1, 102), 103);
         assert_eq!(v.pending(), 1);
         assert_eq!(v.current(2, 7), 7);
+        v.add_view(1, 0, Some((9, 2_000)));
+        let again = v.take_pending();
+        assert_eq!(again[0].count, 2, "a failed batch waits with the next");
+        assert_eq!(again[0].marks, vec![(9, 2_000)]);
     }
 
     #[test]
     fn visits_need_a_thirty_minute_gap() {
-        let v = Visitors::new(1000);
+        let v = Visitors::new(1000, 0);
         v.request(1, 0);
         v.request(1, 60);
         v.request(1, 60 + VISIT_GAP_SECS);
@@ -379,7 +551,7 @@ mod tests {
 
     #[test]
     fn online_counts_the_last_five_minutes() {
-        let v = Visitors::new(1000);
+        let v = Visitors::new(1000, 0);
         v.request(1, 0);
         v.request(2, 200);
         v.request(3, 400);
@@ -389,7 +561,7 @@ mod tests {
 
     #[test]
     fn repeat_views_by_one_visitor_count_once_per_half_hour() {
-        let v = Visitors::new(1000);
+        let v = Visitors::new(1000, 0);
         assert!(v.view_counts(1, 10, 0));
         assert!(!v.view_counts(1, 10, 100));
         assert!(v.view_counts(1, 11, 100));
@@ -399,14 +571,100 @@ mod tests {
 
     #[test]
     fn memory_stays_bounded_under_a_flood() {
-        let v = Visitors::new(256);
+        let v = Visitors::new(256, 0);
         for key in 0..100_000u64 {
             v.request(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 5);
             v.view_counts(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 1, 5);
         }
-        let remembered: usize = v.shards.iter().map(|s| s.lock().last_seen.len()).sum();
+        let remembered: usize = v.seen.iter().map(|s| s.lock().len()).sum();
         assert!(remembered <= 256 + SHARDS * 16);
         assert_eq!(v.take_visits(), 100_000, "every new visitor still counts");
+    }
+
+    #[test]
+    fn the_newest_visitors_are_always_remembered() {
+        let v = Visitors::new(200_000, 0);
+        for key in 0..300_000u64 {
+            v.request(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 10);
+            v.view_counts(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 1, 10);
+        }
+        assert_eq!(v.take_visits(), 300_000);
+        // A new visitor after 300,000 others: five views, one counted; one visit.
+        let newcomer = u64::MAX - 7;
+        let counted = (0..5)
+            .filter(|i| {
+                v.request(newcomer, 20 + i);
+                v.view_counts(newcomer, 1, 20 + i)
+            })
+            .count();
+        assert_eq!(counted, 1);
+        assert_eq!(v.take_visits(), 1);
+    }
+
+    #[test]
+    fn visitors_in_turn_within_capacity_are_counted_once() {
+        // 100,000 visitors making 3 requests each, one round after another.
+        let v = Visitors::new(400_000, 0);
+        for round in 0..3 {
+            for key in 0..100_000u64 {
+                v.request(key.wrapping_mul(0x9E37_79B9_7F4A_7C15), 10 + round);
+            }
+        }
+        assert_eq!(v.take_visits(), 100_000);
+    }
+
+    #[test]
+    fn visitors_are_reported_for_the_shared_record() {
+        let v = Visitors::new(1000, 1_000_000);
+        v.request(1, 10);
+        v.request(1, 20);
+        v.remember(2, 1, 20);
+        v.request(2, 30);
+        let (mut marks, unmarked) = v.take_reports();
+        marks.sort_unstable_by_key(|m| m.visitor);
+        assert_eq!(unmarked, 0);
+        assert_ne!(marks[0].visit_id, 0, "a counted visit has its nonce");
+        let nonce = marks[0].visit_id;
+        assert_eq!(
+            marks,
+            vec![
+                VisitorMark {
+                    visitor: 1,
+                    visit_start: 1_000_010,
+                    visit_id: nonce,
+                    last_at: 1_000_020,
+                    new_visit: true,
+                    replaces: None
+                },
+                VisitorMark {
+                    visitor: 2,
+                    visit_start: 1_000_030,
+                    visit_id: 0,
+                    last_at: 1_000_030,
+                    new_visit: false,
+                    replaces: Some(1)
+                },
+            ]
+        );
+        assert!(v.take_reports().0.is_empty());
+        v.restore_reports(marks, 0);
+        assert_eq!(v.take_reports().0.len(), 2);
+    }
+
+    #[test]
+    fn a_seeded_cookie_counts_neither_visit_nor_first_view_again() {
+        let v = Visitors::new(1000, 0);
+        v.seed(5, 4, Some(77), 100);
+        v.request(5, 160);
+        assert_eq!(v.take_visits(), 0);
+        assert!(!v.view_counts(5, 77, 160));
+        assert!(v.view_counts(5, 78, 160));
+    }
+
+    #[test]
+    fn cookie_keys_are_the_same_on_every_node() {
+        assert_eq!(cookie_key("secret", "abc"), cookie_key("secret", "abc"));
+        assert_ne!(cookie_key("secret", "abc"), cookie_key("other", "abc"));
     }
 
     #[test]

@@ -32,6 +32,9 @@ use memo::Memo;
 /// A shared list of catalogue entries.
 pub type ArticleList = Arc<Vec<Arc<Entry>>>;
 
+/// Where this node's seconds begin: see `ReadSide::now_secs`.
+const CLOCK_HEADROOM: u64 = 2 * 3600;
+
 /// How long the most-read ranking is kept: views change it without any change event.
 const MOST_READ_AGE: Duration = Duration::from_secs(60);
 
@@ -67,28 +70,45 @@ pub struct ReadSide {
     chrome: Memo<Arc<Chrome>>,
     most_read: Memo<ArticleList>,
     started: Instant,
+    /// Unix time of this node's second 0.
+    base_unix: i64,
 }
 
 impl ReadSide {
     pub fn new(store: Store, config: ReadConfig) -> Self {
+        let base_unix = time::OffsetDateTime::now_utc().unix_timestamp() - CLOCK_HEADROOM as i64;
         Self {
             store,
             base_url: config.base_url,
             cache: PageCache::new(config.cache_bytes, config.cache_ttl),
             catalog: Catalog::default(),
             views: ViewCounters::default(),
-            visitors: Visitors::new(config.visitor_capacity),
+            visitors: Visitors::new(config.visitor_capacity, base_unix),
             figures: VisitFigures::default(),
             health: Health::new(config.node_id),
             chrome: Memo::new(None),
             most_read: Memo::new(Some(MOST_READ_AGE)),
             started: Instant::now(),
+            base_unix,
         }
     }
 
-    /// Seconds since start: the clock of visits and repeat views.
+    /// The clock of visits and repeat views, in seconds: it starts at two hours, so that what a
+    /// browser says happened on another node shortly before this one started has a second too.
     pub fn now_secs(&self) -> u64 {
-        self.started.elapsed().as_secs()
+        CLOCK_HEADROOM + self.started.elapsed().as_secs()
+    }
+
+    /// Unix time on the same clock, for what other nodes compare.
+    pub fn unix_now(&self) -> i64 {
+        self.base_unix
+            .saturating_add(i64::try_from(self.now_secs()).unwrap_or(i64::MAX))
+    }
+
+    /// This node's second for a Unix time, when it is not in the future.
+    pub fn secs_at(&self, unix: i64) -> Option<u64> {
+        let ago = u64::try_from(self.unix_now().checked_sub(unix)?).ok()?;
+        self.now_secs().checked_sub(ago)
     }
 
     /// Marks what a change makes old: called right after a local commit and for every outbox entry.
