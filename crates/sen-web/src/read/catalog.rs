@@ -304,6 +304,29 @@ struct Stale {
     marked: u64,
 }
 
+/// Nothing to reload.
+static EMPTY: Stale = Stale {
+    everything: false,
+    ids: BTreeSet::new(),
+    marked: 0,
+};
+
+/// Marks taken for a reload, put back when dropped still holding them.
+struct Unapplied<'a> {
+    stale: &'a Mutex<Stale>,
+    todo: Option<Stale>,
+}
+
+impl Drop for Unapplied<'_> {
+    fn drop(&mut self) {
+        if let Some(todo) = self.todo.take() {
+            let mut stale = self.stale.lock();
+            stale.everything |= todo.everything;
+            stale.ids.extend(todo.ids);
+        }
+    }
+}
+
 pub struct Catalog {
     index: RwLock<Index>,
     stale: Mutex<Stale>,
@@ -374,18 +397,22 @@ impl Catalog {
                     };
                     (todo, marked)
                 };
-                if let Err(err) = self.reload(store, &todo).await {
-                    {
-                        let mut stale = self.stale.lock();
-                        stale.everything |= todo.everything;
-                        stale.ids.extend(todo.ids);
-                    }
+                // Put back unless applied: on failure, and when the reader is dropped halfway (a
+                // client gone while the database was slow), so the next reader reloads it.
+                let mut unapplied = Unapplied {
+                    stale: &self.stale,
+                    todo: Some(todo),
+                };
+                let todo = unapplied.todo.as_ref().unwrap_or(&EMPTY);
+                if let Err(err) = self.reload(store, todo).await {
+                    drop(unapplied);
                     if !(held && err.is_unavailable()) {
                         return Err(err);
                     }
                     self.failed_reloads.fetch_add(1, Ordering::AcqRel);
                     return Ok(self.index.read());
                 }
+                unapplied.todo = None;
                 self.applied.store(marked, Ordering::Release);
             }
         }
@@ -555,6 +582,36 @@ mod tests {
         assert_eq!(ids(&related), [6, 5, 4]);
         assert!(index.related(1, &[], now(), 3).is_empty());
     }
+
+    sen_store::dual_test!(
+        a_reload_dropped_halfway_is_done_by_the_next_reader,
+        |backend| async move {
+            let store = sen_store::testing::store(backend).await;
+            let category = store
+                .create_category(sen_core::CategoryInput {
+                    name: "Tin".into(),
+                    ..Default::default()
+                })
+                .await
+                .expect("category")
+                .id;
+            let catalog = Catalog::default();
+            assert!(catalog.read(&store).await.expect("load").is_empty());
+            let mut input = sen_core::ArticleInput::new("Mới", category);
+            input.status = sen_core::ArticleStatus::Published;
+            input.published_at = Some(OffsetDateTime::now_utc() - Duration::minutes(1));
+            let id = store.create_article(input).await.expect("article").id;
+            catalog.apply(&Change::Article {
+                id,
+                categories: vec![category],
+                tags: vec![],
+            });
+            // A reader whose client went away: its future is dropped at its first wait (on SQLite
+            // the read may finish without one).
+            drop(tokio::time::timeout(std::time::Duration::ZERO, catalog.read(&store)).await);
+            assert!(catalog.read(&store).await.expect("read").get(id).is_some());
+        }
+    );
 
     #[test]
     fn replacing_and_removing_keep_every_shelf_consistent() {
