@@ -73,8 +73,8 @@ impl Default for Limits {
     }
 }
 
-/// hyper's smallest read buffer; a head limit below it still works, the buffer just can't be smaller.
-const MIN_BUF: usize = 8192;
+/// hyper's read buffer at most (its floor is 8 KiB): room for a body's reads, and for the head limit.
+const MIN_MAX_BUF: usize = 64 * 1024;
 /// The answer to a connection over a limit, written if the socket takes it at once.
 const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\
     connection: close\r\nretry-after: 1\r\n\r\n";
@@ -96,7 +96,7 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_header_size(limits.max_header_bytes)
-        .max_buf_size(limits.max_header_bytes.max(MIN_BUF).max(64 * 1024));
+        .max_buf_size(limits.max_header_bytes.max(MIN_MAX_BUF));
     let http = Arc::new(http);
     let counts = Arc::new(Counts::new(
         limits.max_connections,
