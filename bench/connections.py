@@ -8,8 +8,10 @@
         COUNT connections each send BYTES of a header that never ends, stay open HOLD seconds, and
         close; the server's VmRSS is read before, while held and 5 s after.
 
-Meanwhile a probe client from 127.0.0.2 (another loopback address, so per-address limits don't
-lump it with the attacker) asks for /healthz every 0.25 s on a new connection, with a 1 s timeout.
+Meanwhile a probe client, in a process of its own, from 127.0.0.2 (another loopback address, so
+per-address limits don't lump it with the attacker) asks for /healthz every 0.25 s on a new
+connection, with a 1 s timeout. A slow client the server closed opens again after RECONNECT
+seconds (1): a faster storm mostly measures the client's own CPU use on the shared cores.
 Prints one JSON object with the figures.
 """
 
@@ -17,6 +19,8 @@ import argparse
 import asyncio
 import json
 import resource
+import subprocess
+import sys
 import time
 
 PROBE_TIMEOUT = 1.0
@@ -71,7 +75,29 @@ class Probe:
                 "probe_max_ms": round(lat[-1] * 1000, 1) if lat else None}
 
 
-async def slow_one(host, port, interval, stop, stats):
+def start_probe(target, hold):
+    """The probe in a process of its own, so the attacking clients' CPU use doesn't delay it."""
+    return subprocess.Popen([sys.executable, __file__, "probe", target, "--hold", str(hold)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def probe_report(proc):
+    out, _ = proc.communicate()
+    return json.loads(out)
+
+
+async def probe_only(args):
+    host, port = args.target.rsplit(":", 1)
+    stop = asyncio.Event()
+    probe = Probe(host, int(port))
+    task = asyncio.ensure_future(probe.run(stop))
+    await asyncio.sleep(args.hold)
+    stop.set()
+    await task
+    print(json.dumps(probe.report()))
+
+
+async def slow_one(host, port, interval, reconnect, stop, stats):
     """One slow client: opens, trickles header lines, and when the server closes, opens again."""
     while not stop.is_set():
         try:
@@ -106,27 +132,27 @@ async def slow_one(host, port, interval, stop, stats):
         finally:
             writer.close()
         # Don't spin on a server that refuses at once.
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(reconnect)
 
 
 async def slow(args):
     host, port = args.target.rsplit(":", 1)
     stop = asyncio.Event()
     stats = {"opened": 0, "connect_failed": 0, "closed_by_server": 0, "lifetimes": [], "answers": {}}
-    probe = Probe(host, int(port))
-    tasks = [asyncio.ensure_future(slow_one(host, int(port), args.interval, stop, stats))
+    tasks = [asyncio.ensure_future(slow_one(host, int(port), args.interval, args.reconnect, stop, stats))
              for _ in range(args.count)]
-    probe_task = asyncio.ensure_future(probe.run(stop))
+    # The probe starts once the slow connections are open (about a second for 1,500).
+    await asyncio.sleep(min(5, args.count / 1000))
+    probe = start_probe(args.target, args.hold)
     await asyncio.sleep(args.hold)
     stop.set()
-    await probe_task
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     lifetimes = sorted(stats.pop("lifetimes"))
     out = {"mode": "slow", "count": args.count, "hold_s": args.hold, **stats,
            "median_life_s": round(lifetimes[len(lifetimes) // 2], 1) if lifetimes else None,
-           **probe.report()}
+           **probe_report(probe)}
     print(json.dumps(out))
 
 
@@ -164,11 +190,10 @@ async def bigheader(args):
     stop = asyncio.Event()
     stats = {"sent_all": 0, "cut_by_server": 0, "connect_failed": 0, "answers": {}}
     before = rss_mb(args.pid)
-    probe = Probe(host, int(port))
-    probe_task = asyncio.ensure_future(probe.run(stop))
     held = []
     tasks = [asyncio.ensure_future(big_one(host, int(port), args.bytes, held, stop, stats))
              for _ in range(args.count)]
+    probe = start_probe(args.target, args.hold + 2)
     deadline = time.monotonic() + 60
     while len(held) < args.count and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
@@ -180,27 +205,29 @@ async def bigheader(args):
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     stop.set()
-    await probe_task
     await asyncio.sleep(5)
     after = rss_mb(args.pid)
     print(json.dumps({"mode": "bigheader", "count": args.count, "bytes": args.bytes, **stats,
                       "rss_before_mb": round(before, 1), "rss_held_mb": round(peak, 1),
-                      "rss_after_mb": round(after, 1), **probe.report()}))
+                      "rss_after_mb": round(after, 1), **probe_report(probe)}))
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["slow", "bigheader"])
+    p.add_argument("mode", choices=["slow", "bigheader", "probe"])
     p.add_argument("target")
     p.add_argument("--count", type=int, default=None)
     p.add_argument("--hold", type=float, default=None)
     p.add_argument("--interval", type=float, default=5)
+    p.add_argument("--reconnect", type=float, default=1)
     p.add_argument("--bytes", type=int, default=390_000)
     p.add_argument("--pid", type=int)
     args = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    if args.mode == "slow":
+    if args.mode == "probe":
+        asyncio.run(probe_only(args))
+    elif args.mode == "slow":
         args.count = args.count or 1500
         args.hold = args.hold or 45
         asyncio.run(slow(args))
