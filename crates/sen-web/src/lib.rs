@@ -1,7 +1,7 @@
 //! The HTTP side of sen: public pages served from a page cache with live values, the JSON API,
 //! health and metrics, and the background tasks that flush counts and follow the outbox.
 //!
-//! Modules import downwards only: `router` → sections (`pages`, `api`, `ops`) → `app` → the read
+//! Modules import downwards only: `server` (the accept loop and connection limits) → `router` → sections (`pages`, `api`, `ops`) → `app` → the read
 //! side (`read`: catalogue, page cache, live counters, chrome) and the low layers (`context`,
 //! `values`, `urls`, `identity`, `error`, `theme`, `metrics`).
 
@@ -16,6 +16,7 @@ mod ops;
 mod pages;
 pub mod read;
 mod router;
+mod server;
 mod tasks;
 pub mod theme;
 mod urls;
@@ -25,4 +26,5 @@ pub use app::{App, WebConfig};
 pub use metrics::{count_dropped_log_line, dropped_log_lines};
 pub use read::{catalog, chrome::Chrome};
 pub use router::openapi;
+pub use server::{Limits, serve};
 pub use tasks::Tasks;

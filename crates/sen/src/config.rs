@@ -22,6 +22,102 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<String>>,
     pub metrics_allow: Option<Vec<String>>,
     pub node_id: Option<String>,
+    pub header_timeout_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
+    pub max_header_kb: Option<u64>,
+    pub max_connections: Option<u64>,
+    pub max_connections_per_address: Option<u64>,
+}
+
+/// The connection settings as flags and `SEN_*` variables; unset ones come from the file, then
+/// from `sen_web::Limits::default()`.
+#[derive(Debug, Default, clap::Args)]
+pub struct ConnectionArgs {
+    /// Seconds a client may take to send a request's headers (also the longest idle wait).
+    #[arg(long, env = "SEN_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a keep-alive connection may sit idle.
+    #[arg(long, env = "SEN_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Largest request head (request line and headers) in KiB; larger ones get 431.
+    #[arg(long, env = "SEN_MAX_HEADER_KB")]
+    pub max_header_kb: Option<u64>,
+    /// Open connections at most.
+    #[arg(long, env = "SEN_MAX_CONNECTIONS")]
+    pub max_connections: Option<u64>,
+    /// Open connections from one client address at most (trusted proxies are exempt).
+    #[arg(long, env = "SEN_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<u64>,
+}
+
+/// The connection limits: flags and variables, then the file, then the defaults; each checked.
+pub fn limits(args: &ConnectionArgs, file: &FileConfig) -> anyhow::Result<sen_web::Limits> {
+    let defaults = sen_web::Limits::default();
+    let pick =
+        |given: Option<u64>, in_file: Option<u64>, name: &str, min: u64, max: u64| match given
+            .or(in_file)
+        {
+            None => Ok(None),
+            Some(v) if (min..=max).contains(&v) => Ok(Some(v)),
+            Some(v) => bail!("{name} = {v} is out of range: it must be between {min} and {max}"),
+        };
+    let secs = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_secs);
+    let count =
+        |v: Option<u64>, d: usize| v.map_or(d, |v| usize::try_from(v).unwrap_or(usize::MAX));
+    Ok(sen_web::Limits {
+        header_timeout: secs(
+            pick(
+                args.header_timeout_secs,
+                file.header_timeout_secs,
+                "header_timeout_secs",
+                1,
+                3600,
+            )?,
+            defaults.header_timeout,
+        ),
+        idle_timeout: secs(
+            pick(
+                args.idle_timeout_secs,
+                file.idle_timeout_secs,
+                "idle_timeout_secs",
+                1,
+                3600,
+            )?,
+            defaults.idle_timeout,
+        ),
+        max_header_bytes: count(
+            pick(
+                args.max_header_kb,
+                file.max_header_kb,
+                "max_header_kb",
+                1,
+                1024,
+            )?
+            .map(|kb| kb * 1024),
+            defaults.max_header_bytes,
+        ),
+        max_connections: count(
+            pick(
+                args.max_connections,
+                file.max_connections,
+                "max_connections",
+                1,
+                1_000_000,
+            )?,
+            defaults.max_connections,
+        ),
+        max_connections_per_address: count(
+            pick(
+                args.max_connections_per_address,
+                file.max_connections_per_address,
+                "max_connections_per_address",
+                1,
+                1_000_000,
+            )?,
+            defaults.max_connections_per_address,
+        ),
+        shutdown_grace: defaults.shutdown_grace,
+    })
 }
 
 impl FileConfig {
@@ -155,6 +251,36 @@ mod tests {
         std::fs::remove_file(&path).ok();
         assert!(err.contains("line 3"), "{err}");
         assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn connection_limits_come_from_flags_then_the_file_then_defaults() {
+        let file: FileConfig =
+            toml::from_str("max_connections = 500\nheader_timeout_secs = 4").expect("config");
+        let args = ConnectionArgs {
+            header_timeout_secs: Some(2),
+            max_header_kb: Some(8),
+            ..Default::default()
+        };
+        let l = limits(&args, &file).expect("limits");
+        assert_eq!(l.header_timeout, Duration::from_secs(2));
+        assert_eq!(l.max_header_bytes, 8192);
+        assert_eq!(l.max_connections, 500);
+        let defaults = sen_web::Limits::default();
+        assert_eq!(l.idle_timeout, defaults.idle_timeout);
+        assert_eq!(
+            l.max_connections_per_address,
+            defaults.max_connections_per_address
+        );
+        let zero = ConnectionArgs {
+            max_connections_per_address: Some(0),
+            ..Default::default()
+        };
+        let err = limits(&zero, &FileConfig::default()).expect_err("zero");
+        assert!(
+            err.to_string().contains("max_connections_per_address"),
+            "{err}"
+        );
     }
 
     #[test]

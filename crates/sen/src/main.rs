@@ -5,14 +5,14 @@ mod covers;
 mod logging;
 mod sample;
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sen_store::{Backend, SampleState, Store};
 use sen_web::{App, Tasks, WebConfig};
 
-use crate::config::FileConfig;
+use crate::config::{ConnectionArgs, FileConfig};
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +59,8 @@ enum Command {
         /// Names this node among several (default: the host name and port).
         #[arg(long, env = "SEN_NODE_ID")]
         node_id: Option<String>,
+        #[command(flatten)]
+        connections: ConnectionArgs,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -145,7 +147,9 @@ async fn run() -> anyhow::Result<()> {
             sample,
             cache_mb,
             node_id,
+            connections,
         } => {
+            let limits = config::limits(&connections, &file)?;
             let listen = listen
                 .or(file.listen.clone())
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -177,7 +181,7 @@ async fn run() -> anyhow::Result<()> {
                     .unwrap_or_else(|| format!("{}-{}", host_name(), addr.port())),
                 ..WebConfig::default()
             };
-            serve(&url, addr, web, no_sample, sample).await
+            serve(&url, addr, web, limits, no_sample, sample).await
         }
     }
 }
@@ -194,6 +198,7 @@ async fn serve(
     url: &str,
     addr: SocketAddr,
     web: WebConfig,
+    limits: sen_web::Limits,
     no_sample: bool,
     sample: bool,
 ) -> anyhow::Result<()> {
@@ -208,6 +213,7 @@ async fn serve(
     {
         tracing::info!("created the sample portal; remove it with `sen sample --remove`");
     }
+    raise_file_limit(limits.max_connections);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -215,32 +221,30 @@ async fn serve(
     let tasks = Tasks::start(&app).await;
     tracing::info!(%addr, database = %config::redact(url), "sen is serving");
 
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(
-        listener,
-        app.router()
-            .into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    sen_web::serve(listener, &app, limits, async {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests, then flushing counts");
-        let _ = stopping_tx.send(());
-    });
-    // Connections that stay open don't hold the flush back for long.
-    let deadline = async {
-        if stopping_rx.await.is_ok() {
-            tokio::time::sleep(Duration::from_secs(10)).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        result = server => result.context("server failed")?,
-        _ = deadline => tracing::warn!("connections still open after 10 s; stopping anyway"),
-    }
+    })
+    .await;
     tasks.shutdown().await;
     store.close().await;
     Ok(())
+}
+
+/// Each connection is a file descriptor: takes the soft limit up to the hard one, and says when
+/// even that is below the connection limit (accepting then pauses while descriptors run out).
+fn raise_file_limit(max_connections: usize) {
+    // Descriptors besides connections: the database, the log, theme and media files.
+    const RESERVE: u64 = 64;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < max_connections as u64 + RESERVE => tracing::warn!(
+            file_limit = limit,
+            max_connections,
+            "the file descriptor limit is below max_connections; raise it (ulimit -n, LimitNOFILE=)"
+        ),
+        Ok(limit) => tracing::debug!(file_limit = limit, "file descriptor limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot read or raise the file descriptor limit"),
+    }
 }
 
 async fn shutdown_signal() {

@@ -158,6 +158,14 @@ impl Server {
     }
 }
 
+impl Drop for Server {
+    /// A failed test doesn't leave its server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 mod reqwest {
     //! A tiny blocking client over the async one, so the tests read plainly.
     pub use ::reqwest::*;
@@ -403,5 +411,169 @@ fn json_logs_have_one_object_per_line_with_a_request_id() {
         request["fields"]["id"]
             .as_str()
             .is_some_and(|id| !id.is_empty())
+    );
+}
+
+/// The resident memory of a process, in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS");
+    kb / 1024.0
+}
+
+/// A connection from the loopback address `from` (127.0.0.x), so attackers and other clients
+/// count as different hosts.
+async fn connect_from(from: &str, to: &str) -> std::io::Result<tokio::net::TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(format!("{from}:0").parse().expect("addr"))?;
+    socket.connect(to.parse().expect("addr")).await
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn a_burst_of_endless_request_heads_leaves_memory_as_it_was() {
+    // 1,000 client sockets here, as many in sen (which raises its own limit).
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let dir = temp_dir("heads");
+    let data = dir.display().to_string();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut cmd = sen();
+    cmd.args(["serve", "--no-sample", "--listen", &listen, "--data", &data])
+        .env("SEN_MAX_CONNECTIONS_PER_ADDRESS", "5000");
+    let server = Server::spawn(cmd, &listen, Stdio::null());
+    let pid = server.child.id();
+    let addr = server.base.trim_start_matches("http://").to_string();
+    for _ in 0..20 {
+        assert_eq!(
+            reqwest::blocking_get(&format!("{}/", server.base)).expect("get"),
+            200
+        );
+    }
+    let before = rss_mib(pid);
+    let (held, after) = runtime().block_on(async {
+        let (release, released) = tokio::sync::watch::channel(false);
+        let mut clients = Vec::new();
+        for _ in 0..1000 {
+            let addr = addr.clone();
+            let mut released = released.clone();
+            clients.push(tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                let Ok(mut s) = connect_from("127.0.0.1", &addr).await else {
+                    return;
+                };
+                // 390 KB of one header that never ends; the server may close early.
+                let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: ").await;
+                let chunk = [b'a'; 16 * 1024];
+                for _ in 0..24 {
+                    if s.write_all(&chunk).await.is_err() {
+                        break;
+                    }
+                }
+                let _ = released.changed().await;
+            }));
+        }
+        let mut held = rss_mib(pid);
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(8) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            held = held.max(rss_mib(pid));
+        }
+        let _ = release.send(true);
+        for c in clients {
+            c.await.expect("join");
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        (held, rss_mib(pid))
+    });
+    assert!(
+        held - before <= 150.0,
+        "RSS {before:.0} MiB before, {held:.0} MiB while held"
+    );
+    assert!(
+        after - before <= 50.0,
+        "RSS {before:.0} MiB before, {after:.0} MiB after"
+    );
+    assert_eq!(
+        reqwest::blocking_get(&format!("{}/healthz", server.base)).expect("get"),
+        200
+    );
+    server.terminate();
+}
+
+#[test]
+fn running_out_of_file_descriptors_does_not_stop_serving() {
+    let dir = temp_dir("emfile");
+    let listen = format!("127.0.0.1:{}", free_port());
+    // sen under a 128-descriptor limit, with no connection bound below it: accepting hits EMFILE.
+    let base = sen();
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "ulimit -n 128 && exec \"$0\" \"$@\""])
+        .arg(base.get_program())
+        .args(["serve", "--no-sample", "--listen", &listen, "--data"])
+        .arg(&dir)
+        .env("SEN_HEADER_TIMEOUT_SECS", "2")
+        .env("SEN_MAX_CONNECTIONS_PER_ADDRESS", "5000");
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let log = dir.join("log");
+    let file = std::fs::File::create(&log).expect("log");
+    let server = Server::spawn(cmd, &listen, Stdio::from(file));
+    let answered = runtime().block_on(async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // 200 slow request heads from one address: more than sen has descriptors for.
+        let mut slow = Vec::new();
+        for _ in 0..200 {
+            if let Ok(mut s) = connect_from("127.0.0.1", &listen).await {
+                let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: slow\r\n").await;
+                slow.push(s);
+            }
+        }
+        // Another client waits in the queue until the slow ones time out (2 s), then is served.
+        let started = Instant::now();
+        let status = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut s = connect_from("127.0.0.2", &listen).await.ok()?;
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                .await
+                .ok()?;
+            let mut text = String::new();
+            s.read_to_string(&mut text).await.ok()?;
+            Some(text)
+        })
+        .await;
+        drop(slow);
+        (status, started.elapsed())
+    });
+    let (text, took) = answered;
+    let text = text.ok().flatten().unwrap_or_default();
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "not served in {took:?}: {text:?}"
+    );
+    // And at once again, now that descriptors are free.
+    assert_eq!(
+        reqwest::blocking_get(&format!("{}/healthz", server.base)).expect("get"),
+        200
+    );
+    server.terminate();
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        logged.contains("cannot accept connections"),
+        "EMFILE was reached: {logged}"
     );
 }

@@ -1,11 +1,11 @@
 //! What the HTTP tests share: a node on a real socket, a seeded portal, a browser-like client.
 #![allow(dead_code)]
 
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 
 use sen_core::{ArticleInput, ArticleStatus, CategoryInput, PageInput, Site};
 use sen_store::Store;
-use sen_web::{App, Tasks, WebConfig};
+use sen_web::{App, Limits, Tasks, WebConfig};
 use serde_json::Value;
 
 pub const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
@@ -39,15 +39,18 @@ impl Node {
         (App::new(store, config).await.expect("app"), listener)
     }
 
-    /// Starts the background tasks and serves.
+    /// Starts the background tasks and serves, under the default connection limits.
     pub async fn serve(app: App, listener: tokio::net::TcpListener) -> Self {
+        Self::serve_with(app, listener, Limits::default()).await
+    }
+
+    /// Starts the background tasks and serves under `limits`, as `sen serve` does.
+    pub async fn serve_with(app: App, listener: tokio::net::TcpListener, limits: Limits) -> Self {
         let addr = listener.local_addr().expect("addr");
         let tasks = Tasks::start(&app).await;
-        let router = app
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = app.clone();
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            sen_web::serve(listener, &served, limits, std::future::pending()).await;
         });
         Self {
             base: format!("http://{addr}"),
