@@ -9,6 +9,7 @@ use sen_core::format;
 use sen_store::Store;
 
 use crate::{
+    identity::BotCheck,
     metrics::Metrics,
     read::{
         ReadConfig, ReadSide,
@@ -70,7 +71,7 @@ pub struct AppInner {
     pub theme: Theme,
     pub read: ReadSide,
     pub metrics: Metrics,
-    pub bots: isbot::Bots,
+    pub bots: BotCheck,
     /// The outbox position this node's catalogue and caches are current with at start: taken before
     /// they load, so a change committed while they load is applied by the follower.
     pub start_position: i64,
@@ -120,7 +121,7 @@ impl App {
             theme,
             read,
             metrics: Metrics::default(),
-            bots: isbot::Bots::default(),
+            bots: BotCheck::default(),
             start_position,
             secret,
             salt: RwLock::new((u64::MAX, [0; 32])),

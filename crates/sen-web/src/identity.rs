@@ -30,6 +30,44 @@ pub struct Visitor {
     pub bot: bool,
 }
 
+/// Known bots by User-Agent (`isbot`'s patterns), remembering the answer for the User-Agents seen
+/// lately: the pattern match cost more than the rest of a cached page's bookkeeping, and a site's
+/// traffic comes from a few hundred browsers' strings.
+pub struct BotCheck {
+    patterns: isbot::Bots,
+    seen: parking_lot::RwLock<std::collections::HashMap<Box<str>, bool>>,
+}
+
+/// User-Agents remembered at most; past it the memory starts again.
+const BOT_ANSWERS: usize = 4096;
+
+impl Default for BotCheck {
+    fn default() -> Self {
+        Self {
+            patterns: isbot::Bots::default(),
+            seen: parking_lot::RwLock::default(),
+        }
+    }
+}
+
+impl BotCheck {
+    pub fn is_bot(&self, user_agent: &str) -> bool {
+        if user_agent.is_empty() {
+            return false;
+        }
+        if let Some(answer) = self.seen.read().get(user_agent) {
+            return *answer;
+        }
+        let answer = self.patterns.is_bot(user_agent);
+        let mut seen = self.seen.write();
+        if seen.len() >= BOT_ANSWERS {
+            seen.clear();
+        }
+        seen.insert(user_agent.into(), answer);
+        answer
+    }
+}
+
 /// One hop of `X-Forwarded-For` as proxies write it: an address, with or without a port, IPv6 in
 /// brackets or bare.
 fn forwarded_hop(hop: &str) -> Option<IpAddr> {
@@ -181,6 +219,23 @@ mod tests {
                 "{junk:?} names no one, and never the proxy"
             );
         }
+    }
+
+    #[test]
+    fn bots_are_known_and_remembered() {
+        let check = BotCheck::default();
+        let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+        let browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
+        for _ in 0..2 {
+            assert!(check.is_bot(bot));
+            assert!(check.is_bot("curl/8.5.0"));
+            assert!(!check.is_bot(browser));
+            assert!(!check.is_bot(""));
+        }
+        for i in 0..(BOT_ANSWERS + 10) {
+            check.is_bot(&format!("{browser} {i}"));
+        }
+        assert!(check.seen.read().len() <= BOT_ANSWERS);
     }
 
     #[test]

@@ -96,7 +96,10 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_header_size(limits.max_header_bytes)
-        .max_buf_size(limits.max_header_bytes.max(MIN_MAX_BUF));
+        .max_buf_size(limits.max_header_bytes.max(MIN_MAX_BUF))
+        // A page goes out as its cached parts, by vectored writes, rather than copied into one
+        // buffer first.
+        .writev(true);
     let http = Arc::new(http);
     let counts = Arc::new(Counts::new(
         limits.max_connections,

@@ -195,7 +195,7 @@ pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) 
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let bot = !user_agent.is_empty() && app.bots.is_bot(user_agent);
+    let bot = app.bots.is_bot(user_agent);
     let visitors = &app.read.visitors;
     let now = app.read.now_secs();
     let counts = !bot && req.method() == Method::GET;
