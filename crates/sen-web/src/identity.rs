@@ -33,6 +33,7 @@ pub struct Visitor {
 /// Known bots by User-Agent (`isbot`'s patterns), remembering the answer for the User-Agents seen
 /// lately: the pattern match cost more than the rest of a cached page's bookkeeping, and a site's
 /// traffic comes from a few hundred browsers' strings.
+#[derive(Default)]
 pub struct BotCheck {
     patterns: isbot::Bots,
     seen: parking_lot::RwLock<std::collections::HashMap<Box<str>, bool>>,
@@ -40,15 +41,6 @@ pub struct BotCheck {
 
 /// User-Agents remembered at most; past it the memory starts again.
 const BOT_ANSWERS: usize = 4096;
-
-impl Default for BotCheck {
-    fn default() -> Self {
-        Self {
-            patterns: isbot::Bots::default(),
-            seen: parking_lot::RwLock::default(),
-        }
-    }
-}
 
 impl BotCheck {
     pub fn is_bot(&self, user_agent: &str) -> bool {
