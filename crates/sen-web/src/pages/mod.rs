@@ -209,7 +209,7 @@ pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) 
                 if let Some((issued, article)) =
                     cookie_value(&req, FIRST_VISIT_COOKIE).and_then(parse_first_visit)
                     && let Some(at) = app.read.secs_at(issued)
-                    && now - at <= VISIT_GAP_SECS
+                    && now.saturating_sub(at) <= VISIT_GAP_SECS
                 {
                     let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
                     visitors.seed(key, anonymous, article, at);
