@@ -72,52 +72,60 @@ impl Store {
             return Ok(booked);
         }
         let mut tx = self.begin().await?;
-        let mut visitors = booking.visitors.clone();
-        visitors.sort_unstable_by_key(|v| v.visitor);
-        let mut visits = booking.unmarked_visits;
-        for v in &visitors {
-            // A gap of over 30 minutes since anyone saw the visitor: this report's visit stands.
-            let (visit_id,): (i64,) = on_db!(&mut tx, tx c => {
-                sqlx::query_as(
-                    "INSERT INTO visitor_seen (visitor, visit_start, visit_id, last_at, online) \
-                     VALUES ($1, $2, $3, $4, TRUE) \
-                     ON CONFLICT (visitor) DO UPDATE SET \
-                     visit_start = CASE WHEN visitor_seen.last_at < excluded.visit_start - $5 \
-                     THEN excluded.visit_start ELSE visitor_seen.visit_start END, \
-                     visit_id = CASE WHEN visitor_seen.last_at < excluded.visit_start - $5 \
-                     THEN excluded.visit_id ELSE visitor_seen.visit_id END, \
-                     last_at = CASE WHEN visitor_seen.last_at > excluded.last_at \
-                     THEN visitor_seen.last_at ELSE excluded.last_at END, \
-                     online = TRUE \
-                     RETURNING visit_id",
-                )
-                .bind(v.visitor)
-                .bind(v.visit_start)
-                .bind(v.visit_id)
-                .bind(v.last_at)
-                .bind(SAME_WITHIN_SECS)
-                .fetch_one(&mut *c)
-                .await
-            })?;
-            if v.new_visit {
-                if visit_id == v.visit_id {
-                    visits += 1;
-                } else {
-                    booked.duplicate_visits += 1;
-                }
+        // Every visitor row this booking touches, in one key order: a report's upsert, a cookie's
+        // takeover of an address hash, or both. Two nodes booking at once then wait for each
+        // other's rows in the same order and never deadlock.
+        let mut rows: std::collections::BTreeMap<i64, (Option<&VisitorMark>, bool)> =
+            std::collections::BTreeMap::new();
+        for v in &booking.visitors {
+            rows.entry(v.visitor).or_default().0 = Some(v);
+            if let Some(address) = v.replaces {
+                rows.entry(address).or_default().1 = true;
             }
         }
-        let mut replaced: Vec<i64> = visitors.iter().filter_map(|v| v.replaces).collect();
-        replaced.sort_unstable();
-        replaced.dedup();
-        for address in replaced {
-            on_db!(&mut tx, tx c => {
-                sqlx::query("UPDATE visitor_seen SET online = FALSE WHERE visitor = $1")
-                    .bind(address)
-                    .execute(&mut *c)
+        let mut visits = booking.unmarked_visits;
+        for (visitor, (report, replaced)) in rows {
+            if let Some(v) = report {
+                // A gap of over 30 minutes since anyone saw the visitor: this report's visit stands.
+                let (visit_id,): (i64,) = on_db!(&mut tx, tx c => {
+                    sqlx::query_as(
+                        "INSERT INTO visitor_seen (visitor, visit_start, visit_id, last_at, online) \
+                         VALUES ($1, $2, $3, $4, TRUE) \
+                         ON CONFLICT (visitor) DO UPDATE SET \
+                         visit_start = CASE WHEN visitor_seen.last_at < excluded.visit_start - $5 \
+                         THEN excluded.visit_start ELSE visitor_seen.visit_start END, \
+                         visit_id = CASE WHEN visitor_seen.last_at < excluded.visit_start - $5 \
+                         THEN excluded.visit_id ELSE visitor_seen.visit_id END, \
+                         last_at = CASE WHEN visitor_seen.last_at > excluded.last_at \
+                         THEN visitor_seen.last_at ELSE excluded.last_at END, \
+                         online = TRUE \
+                         RETURNING visit_id",
+                    )
+                    .bind(visitor)
+                    .bind(v.visit_start)
+                    .bind(v.visit_id)
+                    .bind(v.last_at)
+                    .bind(SAME_WITHIN_SECS)
+                    .fetch_one(&mut *c)
                     .await
-                    .map(|_| ())
-            })?;
+                })?;
+                if v.new_visit {
+                    if visit_id == v.visit_id {
+                        visits += 1;
+                    } else {
+                        booked.duplicate_visits += 1;
+                    }
+                }
+            }
+            if replaced {
+                on_db!(&mut tx, tx c => {
+                    sqlx::query("UPDATE visitor_seen SET online = FALSE WHERE visitor = $1")
+                        .bind(visitor)
+                        .execute(&mut *c)
+                        .await
+                        .map(|_| ())
+                })?;
+            }
         }
         let mut views = booking.views.clone();
         views.sort_unstable_by_key(|v| v.article_id);
