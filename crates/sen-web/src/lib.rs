@@ -3,7 +3,7 @@
 //!
 //! Modules import downwards only: `server` (the accept loop and connection limits) → `router` → sections (`pages`, `api`, `ops`) → `app` → the read
 //! side (`read`: catalogue, page cache, live counters, chrome) and the low layers (`context`,
-//! `values`, `urls`, `identity`, `error`, `theme`, `metrics`).
+//! `values`, `urls`, `params`, `identity`, `error`, `theme`, `metrics`).
 
 mod api;
 mod app;
@@ -14,6 +14,7 @@ mod metrics;
 mod observe;
 mod ops;
 mod pages;
+mod params;
 pub mod read;
 mod router;
 mod server;

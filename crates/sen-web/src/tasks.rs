@@ -4,7 +4,7 @@
 use std::{sync::atomic::Ordering, time::Instant};
 
 use sen_core::{Change, format};
-use sen_store::Booking;
+use sen_store::{Backend, Booking};
 use time::OffsetDateTime;
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -116,12 +116,15 @@ impl App {
             Err(err) if self.read.health.failed(Probe::Online, &err) => {}
             Err(err) => tracing::warn!(error = %err, "counting online visitors failed"),
         }
-        // Views other nodes counted reach this node's cached pages here.
-        let since = self.read.now_secs().saturating_sub(300);
-        let ids = self.read.views.served_since(since, REFRESH_LIMIT);
-        if let Ok(stored) = self.store.article_views(&ids).await {
-            for (id, views) in stored {
-                self.read.views.observe(id, views);
+        // Views other nodes counted reach this node's cached pages here (on SQLite this node
+        // books every view itself).
+        if self.store.backend() == Backend::Postgres {
+            let since = self.read.now_secs().saturating_sub(300);
+            let ids = self.read.views.served_since(since, REFRESH_LIMIT);
+            if let Ok(stored) = self.store.article_views(&ids).await {
+                for (id, views) in stored {
+                    self.read.views.observe(id, views);
+                }
             }
         }
     }

@@ -20,6 +20,7 @@ pub use types::*;
 use crate::{
     app::App,
     error::{Error, ErrorCode, PathText},
+    params::{query_number, query_pairs},
     read::{
         cache::Slot,
         catalog::{Entry, ListFilter},
@@ -119,25 +120,6 @@ fn item(app: &App, chrome: &Chrome, a: &Entry, stored_views: i64) -> ArticleItem
     }
 }
 
-/// A number parameter: `default` without it, else plain digits from 1 to `max`.
-fn number(
-    params: &[(String, String)],
-    name: &'static str,
-    default: i64,
-    max: i64,
-) -> Result<i64, Error> {
-    match params.iter().find(|(k, _)| k == name) {
-        None => Ok(default),
-        Some((_, v)) => match positive(v) {
-            Some(n) if n <= max => Ok(n),
-            _ => Err(Error::invalid_parameter(
-                name,
-                format!("{name} must be a whole number from 1 to {max}, not {v:?}"),
-            )),
-        },
-    }
-}
-
 /// Published articles, newest first.
 #[utoipa::path(
     get,
@@ -155,11 +137,9 @@ async fn articles(
     State(app): State<App>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ArticlePage>, ApiError> {
-    let params: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
-            .map_err(|_| Error::invalid_parameter("query", "the query string is not valid"))?;
-    let per_page = number(&params, "per_page", 20, MAX_PER_PAGE)?;
-    let page = number(&params, "page", 1, 1_000_000)?;
+    let params = query_pairs(query.as_deref())?;
+    let per_page = query_number(&params, "per_page", 20, MAX_PER_PAGE)?;
+    let page = query_number(&params, "page", 1, 1_000_000)?;
     let chrome = app.read.chrome().await?;
     let mut filter = ListFilter::default();
     if let Some((_, c)) = params.iter().find(|(k, _)| k == "category") {

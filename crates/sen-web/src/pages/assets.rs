@@ -40,10 +40,6 @@ pub async fn media(State(app): State<App>, PathText(key): PathText) -> Response 
                         header::CACHE_CONTROL,
                         HeaderValue::from_static("public, max-age=86400"),
                     ),
-                    (
-                        header::X_CONTENT_TYPE_OPTIONS,
-                        HeaderValue::from_static("nosniff"),
-                    ),
                 ],
                 m.data,
             )

@@ -14,24 +14,17 @@ use super::{PageError, Rendered, cached, serve};
 use crate::{
     app::App,
     context::{self, Meta},
-    error::Error,
     error::PathText,
+    params::{query_number, query_pairs},
     read::{cache::Dep, catalog::ListFilter, chrome::Chrome},
-    urls::{category_path, positive, tag_path},
+    urls::{category_path, tag_path},
 };
 
 const PER_PAGE: i64 = 12;
 
 /// `?page=N`: 1 without it; anything but a plain number up to 100,000 is refused.
 fn parse_page_number(query: Option<&str>) -> Result<i64, PageError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
-        .map_err(|_| Error::invalid_parameter("query", "the query string is not valid"))?;
-    match pairs.iter().find(|(k, _)| k == "page") {
-        None => Ok(1),
-        Some((_, v)) => positive(v)
-            .filter(|n| *n <= 100_000)
-            .ok_or_else(|| Error::invalid_parameter("page", format!("page={v}")).into()),
-    }
+    Ok(query_number(&query_pairs(query)?, "page", 1, 100_000)?)
 }
 
 fn pagination(path: &str, page: i64, pages: i64) -> Value {

@@ -340,18 +340,14 @@ impl Visitors {
     /// view (of `article`) and its visit counted there under `counted_as`: this node remembers as
     /// much, so neither counts twice.
     pub fn seed(&self, visitor: u64, counted_as: u64, article: Option<i64>, issued: u64) {
+        if self.seen[Self::shard_of(visitor)]
+            .lock()
+            .get(&visitor)
+            .is_some()
         {
-            let mut seen = self.seen[Self::shard_of(visitor)].lock();
-            if seen.get(&visitor).is_some() {
-                return;
-            }
-            let first = Seen {
-                at: issued,
-                requested: false,
-                stands_for: Some(counted_as),
-            };
-            drop(seen.insert(visitor, first));
+            return;
         }
+        self.remember(visitor, counted_as, issued);
         if let Some(article) = article {
             drop(
                 self.views[Self::shard_of(visitor)]
