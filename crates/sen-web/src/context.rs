@@ -6,7 +6,11 @@ use minijinja::value::{Enumerator, Object, Value};
 use sen_core::{Article, format, text};
 
 use crate::{
-    read::{cache::Dep, catalog::Entry, chrome::Chrome},
+    read::{
+        cache::Dep,
+        catalog::Entry,
+        chrome::{Chrome, ChromeObject},
+    },
     urls::{article_path, category_path, print_path, tag_path},
     values::fields,
 };
@@ -186,9 +190,12 @@ impl Meta {
     }
 }
 
+/// Where a page's context keeps the chrome for the theme's `frame()`.
+pub const CHROME_KEY: &str = "_chrome";
+
 /// The context every template gets, with the page's own values added.
 pub fn page(
-    chrome: &Chrome,
+    chrome: &Arc<Chrome>,
     meta: Meta,
     breadcrumbs: Vec<(String, String)>,
     active_category: Option<i64>,
@@ -237,7 +244,13 @@ pub fn page(
         ("page_title", Value::from(page_title)),
         ("meta", meta_value),
         ("breadcrumbs", breadcrumbs),
+        (
+            "menu_path",
+            Value::from(chrome.values.menu_path(&meta.path)),
+        ),
+        ("active_category", Value::from(active_category)),
         ("current_path", Value::from(meta.path)),
+        (CHROME_KEY, Value::from_object(ChromeObject(chrome.clone()))),
     ];
     all.extend(own);
     fields(all)

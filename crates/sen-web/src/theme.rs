@@ -1,12 +1,22 @@
 //! The theme: templates, static files and the message catalogue. The default theme is embedded in the
 //! binary; a directory given in the configuration overrides any of its files.
 
-use std::{collections::HashMap, path::PathBuf, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::PathBuf,
+    sync::Arc,
+};
 
 use bytes::Bytes;
-use minijinja::{Environment, Value};
+use minijinja::{Environment, State, Value, value::Kwargs};
 
-use crate::read::cache::{LIVE_END, LIVE_START};
+use crate::{
+    context::CHROME_KEY,
+    read::{
+        cache::{LIVE_END, LIVE_START},
+        chrome::ChromeObject,
+    },
+};
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -16,6 +26,10 @@ macro_rules! embedded {
 
 const EMBEDDED: &[(&str, &[u8])] = embedded![
     "templates/base.html",
+    "templates/frames/masthead.html",
+    "templates/frames/nav.html",
+    "templates/frames/stats.html",
+    "templates/frames/footer.html",
     "templates/home.html",
     "templates/list.html",
     "templates/article.html",
@@ -99,6 +113,53 @@ fn format_value(
     }
 }
 
+/// `frame(name, key=value, …)`: the template `frames/{name}` rendered with the site, the menus and
+/// the given values, and nothing else of the page, so one rendering serves every page that passes
+/// the same values until the chrome changes. The parts of the frame that every page shares are thus
+/// rendered once per version of the chrome; a theme keeps what varies per page out of its frames.
+fn frame(state: &State, name: &str, args: Kwargs) -> Result<Value, minijinja::Error> {
+    let chrome = state
+        .lookup(CHROME_KEY)
+        .and_then(|v| v.downcast_object::<ChromeObject>())
+        .ok_or_else(|| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "frame() needs a page's context",
+            )
+        })?;
+    let chrome = &chrome.0;
+    let mut names: Vec<&str> = args.args().collect();
+    names.sort_unstable();
+    let mut values = Vec::with_capacity(names.len());
+    let mut key = name.to_string();
+    for arg in names {
+        let value: Value = args.get(arg)?;
+        key.push_str(&format!("|{arg}={value:?}"));
+        values.push((arg, value));
+    }
+    if let Some(done) = chrome.values.frame(&key) {
+        return Ok(done);
+    }
+    let active = values
+        .iter()
+        .find(|(arg, _)| *arg == "active")
+        .and_then(|(_, v)| i64::try_from(v.clone()).ok());
+    let mut ctx: BTreeMap<String, Value> = values
+        .into_iter()
+        .map(|(arg, v)| (arg.to_string(), v))
+        .collect();
+    ctx.insert("site".into(), chrome.values.site.clone());
+    ctx.insert("menu".into(), chrome.menu(active));
+    ctx.insert("pages_menu".into(), chrome.values.pages_menu.clone());
+    let html = state
+        .env()
+        .get_template(&format!("frames/{name}"))?
+        .render(Value::from(ctx))?;
+    let done = Value::from_safe_string(html);
+    chrome.values.keep_frame(key, done.clone());
+    Ok(done)
+}
+
 fn content_type(name: &str) -> &'static str {
     match name.rsplit('.').next().unwrap_or_default() {
         "css" => "text/css; charset=utf-8",
@@ -142,6 +203,7 @@ impl Theme {
         env.add_function("t", move |key: &str| -> Value {
             values.get(key).cloned().unwrap_or_else(|| Value::from(key))
         });
+        env.add_function("frame", frame);
         env.add_function("live", |name: &str| -> Value {
             Value::from_safe_string(format!("{LIVE_START}{name}{LIVE_END}"))
         });
@@ -244,5 +306,85 @@ mod tests {
             Bytes::from("body{}")
         );
         std::fs::remove_dir_all(dir).ok();
+    }
+}
+
+#[cfg(test)]
+mod frame_tests {
+    use super::*;
+    use crate::{context, read::chrome::Chrome};
+    use sen_core::{Category, Site};
+
+    fn chrome(name: &str) -> Arc<Chrome> {
+        let category = Category {
+            id: 7,
+            parent_id: None,
+            name: "Tin tức".into(),
+            slug: "tin-tuc".into(),
+            description: String::new(),
+            position: 0,
+            in_menu: true,
+        };
+        let site = Site {
+            name: name.into(),
+            ..Default::default()
+        };
+        Arc::new(Chrome::new(site, vec![category], vec![], "http://x"))
+    }
+
+    fn page(theme: &Theme, chrome: &Arc<Chrome>, path: &str, active: Option<i64>) -> String {
+        let meta = context::Meta::new(Some("Trang".into()), path);
+        let ctx = context::page(chrome, meta, vec![], active, vec![]);
+        theme.render("base.html", ctx).expect("renders")
+    }
+
+    #[test]
+    fn frames_follow_their_arguments_and_the_chrome() {
+        let theme = Theme::load(None, "vi").expect("theme");
+        let first = chrome("Hội A");
+        let home = page(&theme, &first, "/", None);
+        assert!(home.contains("<h1 class=\"brand__name\">Hội A</h1>"));
+        let category = page(&theme, &first, "/chuyen-muc/tin-tuc", Some(7));
+        assert!(category.contains("<span class=\"brand__name\">Hội A</span>"));
+        assert!(category.contains("is-active"));
+        assert!(category.contains("href=\"/chuyen-muc/tin-tuc\" aria-current=\"page\""));
+        // An article in the category: the menu marks its trail, no link is the current page.
+        let article = page(&theme, &first, "/tin/bai-1.html", Some(7));
+        assert!(article.contains("is-active"));
+        assert!(!article.contains("href=\"/chuyen-muc/tin-tuc\" aria-current"));
+        // A page the menus don't link to is one frame however many such pages there are.
+        for i in 0..400 {
+            page(&theme, &first, &format!("/tin/bai-{i}.html"), None);
+        }
+        // Mastheads of home and elsewhere; menus of home, the category, its article, other
+        // pages; the statistics; the footer.
+        assert_eq!(first.values.frames_kept(), 8);
+        // A new chrome (what a change to the site makes) is rendered anew.
+        let second = chrome("Hội B");
+        let after = page(&theme, &second, "/", None);
+        assert!(after.contains("Hội B") && !after.contains("Hội A"));
+    }
+
+    #[test]
+    fn a_frame_sees_only_the_chrome_and_its_arguments() {
+        let theme = Theme::load(None, "vi").expect("theme");
+        let mut env = theme.env.clone();
+        env.add_template_owned(
+            "frames/probe.html",
+            "[{{ secret }}|{{ x }}|{{ site.name }}]".to_string(),
+        )
+        .expect("template");
+        let chrome = chrome("Hội A");
+        let ctx = context::page(
+            &chrome,
+            context::Meta::new(None, "/"),
+            vec![],
+            None,
+            vec![("secret", Value::from("per page"))],
+        );
+        let out = env
+            .render_named_str("p.html", "{{ frame(\"probe.html\", x=1) }}", ctx)
+            .expect("renders");
+        assert_eq!(out, "[|1|Hội A]");
     }
 }

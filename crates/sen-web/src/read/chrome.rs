@@ -1,9 +1,12 @@
 //! The chrome: what every page shows around its content (identity, category menu, static pages), read
 //! from the store once per version and kept with its template values.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
-use minijinja::Value;
+use minijinja::{Value, value::Object};
 use parking_lot::Mutex;
 use sen_core::{Category, Page, Site, format};
 
@@ -25,7 +28,7 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(site: Site, categories: Vec<Category>, pages: Vec<Page>, base_url: &str) -> Self {
-        let values = ChromeValues::new(&site, &pages, base_url);
+        let values = ChromeValues::new(&site, &categories, &pages, base_url);
         Self {
             site,
             categories,
@@ -113,13 +116,21 @@ impl Chrome {
     }
 }
 
+/// At most this many rendered frames are kept per version of the chrome; past it a frame is
+/// rendered on every use (a theme passing a per-page value to a frame must not grow memory).
+const MAX_FRAMES: usize = 256;
+
 /// What every page shows of the site, made once per version of the chrome.
 #[derive(Debug)]
 pub struct ChromeValues {
     pub site: Value,
     pub pages_menu: Value,
+    /// The paths the menus link to ("/" included), so a page can tell whether it is one of them.
+    menu_paths: HashSet<String>,
     /// The menu with the trail of each category marked active; `None` is the menu with none active.
     menus: Mutex<HashMap<Option<i64>, Value>>,
+    /// Rendered frames of the theme (see `Theme`'s `frame()`), by name and arguments.
+    frames: Mutex<HashMap<String, Value>>,
     /// The calendar year (in Vietnam) the values were made in, for the copyright line.
     pub year: i32,
 }
@@ -131,7 +142,7 @@ pub fn this_year() -> i32 {
 }
 
 impl ChromeValues {
-    pub fn new(site: &Site, pages: &[Page], base_url: &str) -> Self {
+    pub fn new(site: &Site, categories: &[Category], pages: &[Page], base_url: &str) -> Self {
         let year = this_year();
         let text = |s: &String| Value::from(s.as_str());
         let site = fields([
@@ -163,14 +174,61 @@ impl ChromeValues {
                 })
                 .collect::<Vec<_>>(),
         );
+        let menu_paths = std::iter::once("/".to_string())
+            .chain(
+                categories
+                    .iter()
+                    .filter(|c| c.in_menu)
+                    .map(|c| category_path(&c.slug)),
+            )
+            .chain(
+                pages
+                    .iter()
+                    .filter(|p| p.in_menu)
+                    .map(|p| page_path(&p.slug)),
+            )
+            .collect();
         Self {
             site,
             pages_menu,
+            menu_paths,
             menus: Mutex::new(HashMap::new()),
+            frames: Mutex::new(HashMap::new()),
             year,
         }
     }
+
+    /// `path` when a menu links to it, else "": what the menus need to know of the page they are on.
+    pub fn menu_path<'a>(&self, path: &'a str) -> &'a str {
+        if self.menu_paths.contains(path) {
+            path
+        } else {
+            ""
+        }
+    }
+
+    pub fn frame(&self, key: &str) -> Option<Value> {
+        self.frames.lock().get(key).cloned()
+    }
+
+    #[cfg(test)]
+    pub fn frames_kept(&self) -> usize {
+        self.frames.lock().len()
+    }
+
+    pub fn keep_frame(&self, key: String, frame: Value) {
+        let mut frames = self.frames.lock();
+        if frames.len() < MAX_FRAMES {
+            frames.insert(key, frame);
+        }
+    }
 }
+
+/// The chrome as a value of a page's context, for the theme's `frame()`.
+#[derive(Debug)]
+pub struct ChromeObject(pub Arc<Chrome>);
+
+impl Object for ChromeObject {}
 
 #[cfg(test)]
 mod tests {
