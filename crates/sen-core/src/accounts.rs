@@ -112,6 +112,8 @@ pub enum Actor {
         name: String,
         client: Option<IpAddr>,
     },
+    /// Someone not signed in, e.g. a sign-in with an unknown username.
+    Anonymous { client: Option<IpAddr> },
     /// sen itself or its operator: `cli`, `scheduler`, `serve`.
     System { name: &'static str },
 }
@@ -122,20 +124,21 @@ impl Actor {
     pub fn user_id(&self) -> Option<i64> {
         match self {
             Self::User { id, .. } => Some(*id),
-            Self::System { .. } => None,
+            Self::Anonymous { .. } | Self::System { .. } => None,
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
             Self::User { name, .. } => name,
+            Self::Anonymous { .. } => "anonymous",
             Self::System { name } => name,
         }
     }
 
     pub fn client(&self) -> Option<IpAddr> {
         match self {
-            Self::User { client, .. } => *client,
+            Self::User { client, .. } | Self::Anonymous { client } => *client,
             Self::System { .. } => None,
         }
     }
