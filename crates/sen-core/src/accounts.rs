@@ -11,7 +11,7 @@ use crate::{
     text,
 };
 
-/// What a member of staff may do; the policy (`crate::policy`) says it per action.
+/// What a member of staff may do; the policy module says it per action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
