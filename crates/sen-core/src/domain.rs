@@ -354,6 +354,16 @@ pub enum ErrorCode {
     OutOfRange,
     /// A category would become its own ancestor.
     Cycle,
+    /// Shorter than the rule's minimum (a password: 10 characters).
+    TooShort,
+    /// A password on the built-in list of breached or trivial ones.
+    CommonPassword,
+    /// A password that is the username.
+    SameAsUsername,
+    /// A password of one character repeated.
+    RepeatedCharacter,
+    /// A username outside `a-z 0-9 . - _`, or not 3 to 32 long.
+    InvalidUsername,
 }
 
 impl ErrorCode {
@@ -365,6 +375,11 @@ impl ErrorCode {
             Self::InvalidUrl => "invalid_url",
             Self::OutOfRange => "out_of_range",
             Self::Cycle => "cycle",
+            Self::TooShort => "too_short",
+            Self::CommonPassword => "common_password",
+            Self::SameAsUsername => "same_as_username",
+            Self::RepeatedCharacter => "repeated_character",
+            Self::InvalidUsername => "invalid_username",
         }
     }
 }

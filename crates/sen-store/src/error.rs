@@ -39,6 +39,9 @@ pub enum Cause {
     Migrate(sqlx::migrate::MigrateError),
     #[error("stored JSON could not be read: {0}")]
     Json(serde_json::Error),
+    /// Work handed to a blocking thread (a password hash) failed.
+    #[error("background task failed: {0}")]
+    Task(String),
 }
 
 impl StoreError {

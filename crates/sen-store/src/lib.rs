@@ -2,25 +2,37 @@
 //! database URL. Every query returns domain types from `sen-core`; no row type leaves this crate.
 
 mod articles;
+mod audit;
 mod categories;
 mod counters;
 mod db;
 mod error;
 mod import;
 mod inline;
+mod keys;
 mod media;
 mod outbox;
 mod pages;
+mod sessions;
 mod site;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+mod throttle;
+mod tokens;
+mod users;
 
 pub use articles::Listing;
+pub use audit::{AUDIT_RETENTION, AuditAction, AuditEntry, AuditPage, AuditQuery};
 pub use counters::{ArticleViews, Booked, Booking, VisitTotals, VisitorMark};
 pub use db::{Backend, Store};
 pub use error::{Cause, StoreError};
 pub use import::{Bundle, BundleArticle, BundleCategory, BundleMedia, BundlePage, SampleState};
 pub use media::Media;
 pub use outbox::OutboxEntry;
+pub use sessions::{
+    NewSession, SESSION_ABSOLUTE, SESSION_IDLE, SESSION_TOUCH, Session, SignIn, SignInOutcome,
+};
+pub use throttle::{FAILURE_WINDOW, MAX_FAILURES};
+pub use tokens::{ApiToken, NewToken, TOKEN_PREFIX, TokenAuth};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

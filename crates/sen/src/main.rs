@@ -1,5 +1,7 @@
-//! `sen`: serve the portal, migrate the database, add or remove the sample content.
+//! `sen`: serve the portal, migrate the database, add or remove the sample content, manage staff
+//! accounts and API tokens.
 
+mod accounts;
 mod config;
 mod covers;
 mod logging;
@@ -73,6 +75,16 @@ enum Command {
         #[arg(long, conflicts_with = "remove")]
         articles: Option<usize>,
     },
+    /// Manage staff accounts: add, passwd, disable, enable, list.
+    User {
+        #[command(subcommand)]
+        command: accounts::UserCommand,
+    },
+    /// Manage API tokens: create, list, revoke.
+    Token {
+        #[command(subcommand)]
+        command: accounts::TokenCommand,
+    },
 }
 
 async fn open_store(url: &str) -> anyhow::Result<Store> {
@@ -111,6 +123,18 @@ async fn run() -> anyhow::Result<()> {
         config::ensure_writable(&data)?;
     }
     match cli.command {
+        Command::User { command } => {
+            let store = open_store(&url).await?;
+            let done = accounts::user(&store, command).await;
+            store.close().await;
+            done
+        }
+        Command::Token { command } => {
+            let store = open_store(&url).await?;
+            let done = accounts::token(&store, command).await;
+            store.close().await;
+            done
+        }
         Command::Migrate => {
             let store = open_store(&url).await?;
             store.close().await;
@@ -212,6 +236,9 @@ async fn serve(
             .await?
     {
         tracing::info!("created the sample portal; remove it with `sen sample --remove`");
+        if store.backend() == Backend::Sqlite {
+            first_admin(&store, &web.base_url).await?;
+        }
     }
     raise_file_limit(limits.max_connections);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -228,6 +255,37 @@ async fn serve(
     .await;
     tasks.shutdown().await;
     store.close().await;
+    Ok(())
+}
+
+/// Makes the first administrator of a new portal, `admin` with a random password printed once,
+/// unless an active administrator exists.
+async fn first_admin(store: &Store, base_url: &str) -> anyhow::Result<()> {
+    if store.has_admin().await? {
+        return Ok(());
+    }
+    let password = accounts::random_password();
+    let created = store
+        .create_user(
+            &sen_core::Actor::System { name: "serve" },
+            sen_core::NewUser {
+                username: "admin".into(),
+                display_name: String::new(),
+                role: sen_core::Role::Admin,
+                password: password.clone(),
+                categories: vec![],
+                must_change_password: true,
+            },
+        )
+        .await;
+    match created {
+        Ok(_) => {
+            println!("created the administrator \"admin\" with the password: {password}");
+            println!("sign in at {base_url}/admin/login (the password is shown only this once)");
+        }
+        // A user named admin that is not an active administrator: the operator decides.
+        Err(err) => tracing::warn!(error = %err, "no administrator made: use `sen user add`"),
+    }
     Ok(())
 }
 

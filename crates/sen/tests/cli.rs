@@ -577,3 +577,57 @@ fn running_out_of_file_descriptors_does_not_stop_serving() {
         "EMFILE was reached: {logged}"
     );
 }
+
+#[test]
+fn the_first_start_on_sqlite_makes_an_administrator_once() {
+    use std::io::Read;
+    let dir = temp_dir("admin");
+    let start = || {
+        let listen = format!("127.0.0.1:{}", free_port());
+        let mut cmd = sen();
+        cmd.args(["serve", "--listen", &listen, "--data"]).arg(&dir);
+        let mut server = Server::spawn(cmd, &listen, Stdio::piped());
+        let mut stdout = server.child.stdout.take().expect("stdout");
+        server.terminate();
+        let mut out = String::new();
+        stdout.read_to_string(&mut out).expect("read stdout");
+        (listen, out)
+    };
+    let (listen, out) = start();
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("created the administrator \"admin\" with the password: "))
+        .unwrap_or_else(|| panic!("no password printed: {out}"))
+        .to_string();
+    assert!(
+        out.contains(&format!("sign in at http://{listen}/admin/login")),
+        "{out}"
+    );
+    let url = format!("sqlite://{}", dir.join("sen.db").display());
+    let outcome = tokio::runtime::Runtime::new().expect("rt").block_on(async {
+        let store = sen_store::Store::open(&url).await.expect("store");
+        let attempt = sen_store::SignIn {
+            username: "admin".into(),
+            password,
+            client: None,
+            user_agent: String::new(),
+        };
+        let outcome = store
+            .sign_in(&attempt, time::OffsetDateTime::now_utc())
+            .await
+            .expect("sign in");
+        store.close().await;
+        outcome
+    });
+    match outcome {
+        sen_store::SignInOutcome::SignedIn(new) => {
+            assert!(
+                new.session.user.must_change_password,
+                "a printed password is temporary"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, again) = start();
+    assert!(!again.contains("administrator"), "once only: {again}");
+}

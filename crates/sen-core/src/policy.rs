@@ -1,0 +1,184 @@
+//! Who may do what: one function per action, used by the admin's handlers, the API and tests alike.
+//! A disabled user may do nothing. Category rights are per assigned category, exactly: assigning a
+//! parent category does not extend to its subcategories (assign each).
+
+use crate::accounts::{Role, User};
+
+fn active(actor: &User) -> bool {
+    !actor.disabled
+}
+
+fn is_admin(actor: &User) -> bool {
+    active(actor) && actor.role == Role::Admin
+}
+
+/// An editor's right in one category: it must be assigned to them.
+fn edits_in(actor: &User, category: i64) -> bool {
+    active(actor) && actor.role == Role::Editor && actor.categories.contains(&category)
+}
+
+fn is_own(actor: &User, author: Option<i64>) -> bool {
+    active(actor) && author == Some(actor.id)
+}
+
+/// The admin area at all: every active member of staff.
+pub fn can_enter_admin(actor: &User) -> bool {
+    active(actor)
+}
+
+/// Create users, change roles and assigned categories, disable, reset passwords; anyone's tokens.
+pub fn can_manage_users(actor: &User) -> bool {
+    is_admin(actor)
+}
+
+/// The site identity and settings.
+pub fn can_edit_site(actor: &User) -> bool {
+    is_admin(actor)
+}
+
+pub fn can_manage_categories(actor: &User) -> bool {
+    is_admin(actor)
+}
+
+pub fn can_manage_pages(actor: &User) -> bool {
+    is_admin(actor)
+}
+
+pub fn can_view_audit_log(actor: &User) -> bool {
+    is_admin(actor)
+}
+
+/// One's own API tokens and password.
+pub fn can_manage_own_account(actor: &User) -> bool {
+    active(actor)
+}
+
+/// Start a new article (as its author).
+pub fn can_write_article(actor: &User) -> bool {
+    active(actor)
+}
+
+/// Change an article in `category` written by `author` (`None`: nobody's, e.g. imported): admins
+/// any, editors those in their categories and their own, authors their own.
+pub fn can_edit_article(actor: &User, category: i64, author: Option<i64>) -> bool {
+    is_admin(actor) || edits_in(actor, category) || is_own(actor, author)
+}
+
+/// Send one's own article for review.
+pub fn can_submit_article(actor: &User, author: Option<i64>) -> bool {
+    is_own(actor, author)
+}
+
+/// Approve, publish, schedule or unpublish an article in `category`.
+pub fn can_publish(actor: &User, category: i64) -> bool {
+    is_admin(actor) || edits_in(actor, category)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const ME: i64 = 7;
+    const OTHER: i64 = 8;
+    const MINE: i64 = 1;
+    const NOT_MINE: i64 = 2;
+
+    fn user(role: Role, disabled: bool) -> User {
+        User {
+            id: ME,
+            username: "u".into(),
+            display_name: String::new(),
+            role,
+            categories: if role == Role::Editor {
+                vec![MINE]
+            } else {
+                vec![]
+            },
+            disabled,
+            must_change_password: false,
+            totp_enabled: false,
+            created_at: datetime!(2026-01-01 0:00 UTC),
+            updated_at: datetime!(2026-01-01 0:00 UTC),
+        }
+    }
+
+    type Check = fn(&User) -> bool;
+
+    /// Role × action, each row read as "author, editor, admin".
+    #[test]
+    fn roles_by_action() {
+        let table: &[(&str, Check, [bool; 3])] = &[
+            ("enter admin", can_enter_admin, [true, true, true]),
+            ("manage users", can_manage_users, [false, false, true]),
+            ("edit site", can_edit_site, [false, false, true]),
+            (
+                "manage categories",
+                can_manage_categories,
+                [false, false, true],
+            ),
+            ("manage pages", can_manage_pages, [false, false, true]),
+            ("view audit log", can_view_audit_log, [false, false, true]),
+            ("own account", can_manage_own_account, [true, true, true]),
+            ("write article", can_write_article, [true, true, true]),
+            (
+                "edit own, my category",
+                |u| can_edit_article(u, MINE, Some(ME)),
+                [true, true, true],
+            ),
+            (
+                "edit own, other category",
+                |u| can_edit_article(u, NOT_MINE, Some(ME)),
+                [true, true, true],
+            ),
+            (
+                "edit other's, my category",
+                |u| can_edit_article(u, MINE, Some(OTHER)),
+                [false, true, true],
+            ),
+            (
+                "edit other's, other category",
+                |u| can_edit_article(u, NOT_MINE, Some(OTHER)),
+                [false, false, true],
+            ),
+            (
+                "edit nobody's, my category",
+                |u| can_edit_article(u, MINE, None),
+                [false, true, true],
+            ),
+            (
+                "submit own",
+                |u| can_submit_article(u, Some(ME)),
+                [true, true, true],
+            ),
+            (
+                "submit other's",
+                |u| can_submit_article(u, Some(OTHER)),
+                [false, false, false],
+            ),
+            (
+                "publish, my category",
+                |u| can_publish(u, MINE),
+                [false, true, true],
+            ),
+            (
+                "publish, other category",
+                |u| can_publish(u, NOT_MINE),
+                [false, false, true],
+            ),
+        ];
+        for (action, check, expected) in table {
+            for (role, want) in Role::ALL.into_iter().zip(expected) {
+                assert_eq!(
+                    check(&user(role, false)),
+                    *want,
+                    "{role:?} may {action}: {want}"
+                );
+                assert!(
+                    !check(&user(role, true)),
+                    "a disabled {role:?} may not {action}"
+                );
+            }
+        }
+    }
+}
