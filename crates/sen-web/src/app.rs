@@ -9,6 +9,7 @@ use sen_core::format;
 use sen_store::Store;
 
 use crate::{
+    admin_ui::AdminUi,
     identity::BotCheck,
     metrics::Metrics,
     read::{
@@ -69,6 +70,8 @@ pub struct AppInner {
     pub store: Store,
     pub config: WebConfig,
     pub theme: Theme,
+    /// The admin area's own templates and messages.
+    pub admin_ui: AdminUi,
     pub read: ReadSide,
     pub metrics: Metrics,
     pub bots: BotCheck,
@@ -102,6 +105,7 @@ pub enum StartError {
 impl App {
     pub async fn new(store: Store, config: WebConfig) -> Result<Self, StartError> {
         let theme = Theme::load(config.theme_dir.clone(), &config.lang)?;
+        let admin_ui = AdminUi::load(&config.lang)?;
         let secret = store.secret("visitor-salt").await?;
         // Before anything is loaded: what commits from here on reaches this node through the outbox.
         let start_position = store.last_change_id().await?;
@@ -119,6 +123,7 @@ impl App {
             store: store.clone(),
             config,
             theme,
+            admin_ui,
             read,
             metrics: Metrics::default(),
             bots: BotCheck::default(),

@@ -21,6 +21,12 @@ pub enum ErrorCode {
     InvalidInput,
     /// It collides with what is stored: a taken slug, a newer version.
     Conflict,
+    /// Nobody is signed in, or the token is missing, wrong or no longer valid.
+    Unauthorized,
+    /// Signed in, but the policy does not allow it (or the form's CSRF token is missing or wrong).
+    Forbidden,
+    /// Too many attempts: try again after the time `Retry-After` gives.
+    TooManyRequests,
     /// The database can't be reached just now.
     Unavailable,
     /// A fault of sen's own; logged.
@@ -34,6 +40,9 @@ impl ErrorCode {
             Self::InvalidParameter => StatusCode::BAD_REQUEST,
             Self::InvalidInput => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -45,6 +54,9 @@ impl ErrorCode {
             Self::InvalidParameter => "invalid_parameter",
             Self::InvalidInput => "invalid_input",
             Self::Conflict => "conflict",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::TooManyRequests => "too_many_requests",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -57,6 +69,9 @@ impl ErrorCode {
             Self::InvalidParameter => ("error_400_title", "error_400_message"),
             Self::InvalidInput => ("error_422_title", "error_422_message"),
             Self::Conflict => ("error_409_title", "error_409_message"),
+            Self::Unauthorized => ("error_401_title", "error_401_message"),
+            Self::Forbidden => ("error_403_title", "error_403_message"),
+            Self::TooManyRequests => ("error_429_title", "error_429_message"),
             Self::Unavailable => ("error_503_title", "error_503_message"),
             Self::Internal => ("error_500_title", "error_500_message"),
         }

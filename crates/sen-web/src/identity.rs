@@ -109,7 +109,12 @@ pub fn forwarded_for(headers: &HeaderMap) -> Option<String> {
 }
 
 pub fn cookie_value<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers()
+    cookie_in(req.headers(), name)
+}
+
+/// A cookie's value from request headers.
+pub fn cookie_in<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

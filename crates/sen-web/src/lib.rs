@@ -1,10 +1,13 @@
 //! The HTTP side of sen: public pages served from a page cache with live values, the JSON API,
 //! health and metrics, and the background tasks that flush counts and follow the outbox.
 //!
-//! Modules import downwards only: `server` (the accept loop and connection limits) → `router` → sections (`pages`, `api`, `ops`) → `app` → the read
-//! side (`read`: catalogue, page cache, live counters, chrome) and the low layers (`context`,
-//! `values`, `urls`, `params`, `identity`, `error`, `theme`, `metrics`).
+//! Modules import downwards only: `server` (the accept loop and connection limits) → `router` →
+//! sections (`pages`, `api`, `admin`, `ops`) → `app` → the read side (`read`: catalogue, page
+//! cache, live counters, chrome) and the low layers (`context`, `values`, `urls`, `params`,
+//! `identity`, `error`, `theme`, `admin_ui`, `metrics`).
 
+mod admin;
+mod admin_ui;
 mod api;
 mod app;
 pub mod context;

@@ -2,6 +2,7 @@
 //!
 //! - the public site (`pages`): visitor, visit, cookie and themed errors around cached pages;
 //! - the JSON API (`api`), its OpenAPI document at `/api/v1/openapi.json`;
+//! - the admin area (`admin`) at `/admin`: session, same-origin and CSRF checks, its own headers;
 //! - operations (`ops`): `/healthz`, `/metrics`;
 //! - the theme's files and stored media.
 //!
@@ -10,7 +11,7 @@
 
 use axum::{Router, middleware::from_fn_with_state, routing::get};
 
-use crate::{api, app::App, observe::observe, ops, pages};
+use crate::{admin, api, app::App, observe::observe, ops, pages};
 
 impl App {
     pub fn router(&self) -> Router {
@@ -30,6 +31,7 @@ impl App {
             .route("/healthz", get(ops::healthz))
             .route("/metrics", get(ops::metrics))
             .merge(api)
+            .merge(admin::router(self))
             .merge(public)
             .layer(from_fn_with_state(self.clone(), observe))
             .with_state(self.clone())
