@@ -9,13 +9,13 @@ use sen_core::format;
 use sen_store::Store;
 
 use crate::{
-    admin_ui::AdminUi,
     identity::BotCheck,
     metrics::Metrics,
     read::{
         ReadConfig, ReadSide,
         live::{cookie_key, daily_salt},
     },
+    staff_ui::AdminUi,
     theme::{Theme, ThemeError},
 };
 

@@ -4,10 +4,9 @@
 //! Modules import downwards only: `server` (the accept loop and connection limits) → `router` →
 //! sections (`pages`, `api`, `admin`, `ops`) → `app` → the read side (`read`: catalogue, page
 //! cache, live counters, chrome) and the low layers (`context`, `values`, `urls`, `params`,
-//! `identity`, `error`, `theme`, `admin_ui`, `metrics`).
+//! `identity`, `error`, `theme`, `staff_ui` (the admin's own templates), `metrics`).
 
 mod admin;
-mod admin_ui;
 mod api;
 mod app;
 pub mod context;
@@ -21,6 +20,7 @@ mod params;
 pub mod read;
 mod router;
 mod server;
+mod staff_ui;
 mod tasks;
 pub mod theme;
 mod urls;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, macros::format_description};
 
 use super::{Staff, allowed, page};
-use crate::{admin_ui::AdminUi, app::App, error::Error};
+use crate::{app::App, error::Error, staff_ui::AdminUi};
 
 const PER_PAGE: i64 = 50;
 

@@ -6,7 +6,7 @@ use sen_core::ValidationError;
 use sen_store::StoreError;
 use serde::Serialize;
 
-use crate::{admin_ui::AdminUi, error::Error};
+use crate::{error::Error, staff_ui::AdminUi};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldError {

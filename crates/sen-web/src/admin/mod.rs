@@ -27,9 +27,9 @@ use sen_core::{Role, User, policy};
 use serde::Serialize;
 
 use crate::{
-    admin_ui::AdminUi,
     app::App,
     error::{Error, ErrorCode},
+    staff_ui::AdminUi,
 };
 pub use session::Staff;
 

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Staff, allowed, forms::FormErrors, page, role_label};
 use crate::{
-    admin_ui::AdminUi,
     app::App,
     error::{Error, ErrorCode},
+    staff_ui::AdminUi,
 };
 
 /// A temporary password that keeps the rules: 20 characters of an alphabet without look-alikes.
