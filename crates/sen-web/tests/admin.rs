@@ -1,0 +1,541 @@
+//! The admin area through the real server, on SQLite and PostgreSQL: signing in and out, the
+//! session cookie, throttling (also across two nodes), CSRF and same-origin checks, roles, and
+//! that a disabled account is out at once.
+
+use reqwest::{Client, StatusCode, header};
+use sen_core::{Actor, NewUser, Role};
+use sen_store::{AuditAction, AuditQuery, Backend, Store, dual_test, testing};
+
+mod common;
+
+use common::*;
+
+const PASSWORD: &str = "Ha-Lam-khoa-hoc-2026";
+
+async fn add_user(store: &Store, username: &str, role: Role) -> i64 {
+    let input = NewUser {
+        username: username.into(),
+        display_name: format!("Người dùng {username}"),
+        role,
+        password: PASSWORD.into(),
+        categories: vec![],
+        must_change_password: false,
+    };
+    let input = input.validated().expect("valid user");
+    store
+        .create_user(&Actor::CLI, input)
+        .await
+        .expect("user")
+        .id
+}
+
+/// A browser with cookies; redirects are not followed, so each answer can be checked.
+fn browser() -> Client {
+    Client::builder()
+        .user_agent(BROWSER)
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of the form's `_csrf` field in a page.
+fn form_token(html: &str) -> String {
+    let start = html.find("name=\"_csrf\" value=\"").expect("a form token") + 20;
+    let end = html[start..].find('"').expect("end of the token") + start;
+    html[start..end].to_string()
+}
+
+async fn login_token(c: &Client, node: &Node) -> String {
+    let page = c
+        .get(node.url("/admin/login"))
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(page.status(), 200);
+    form_token(&page.text().await.expect("text"))
+}
+
+async fn sign_in(c: &Client, node: &Node, username: &str, password: &str) -> reqwest::Response {
+    let token = login_token(c, node).await;
+    c.post(node.url("/admin/login"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", username),
+            ("password", password),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .expect("sign in")
+}
+
+async fn page_token(c: &Client, node: &Node, path: &str) -> String {
+    let page = c.get(node.url(path)).send().await.expect("page");
+    assert_eq!(page.status(), 200, "{path}");
+    form_token(&page.text().await.expect("text"))
+}
+
+fn location(response: &reqwest::Response) -> &str {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+dual_test!(sign_in_use_and_sign_out, |backend| async move {
+    let store = testing::store(backend).await;
+    add_user(&store, "bientap", Role::Admin).await;
+    let node = Node::start(store.clone(), config()).await;
+    let c = browser();
+
+    let door = c.get(node.url("/admin/users")).send().await.expect("admin");
+    assert_eq!(door.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&door), "/admin/login?next=%2Fadmin%2Fusers");
+
+    let wrong = sign_in(&c, &node, "bientap", "not-the-password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong
+            .text()
+            .await
+            .expect("text")
+            .contains("Tên đăng nhập hoặc mật khẩu không đúng")
+    );
+
+    let right = sign_in(&c, &node, "bientap", PASSWORD).await;
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&right), "/admin");
+    let cookie = right
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sen_admin="))
+        .expect("a session cookie")
+        .to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("Secure"), "plain http: no Secure flag");
+
+    let dashboard = c.get(node.url("/admin")).send().await.expect("dashboard");
+    assert_eq!(dashboard.status(), 200);
+    let headers = dashboard.headers().clone();
+    let csp = headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("csp");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(headers[header::REFERRER_POLICY], "same-origin");
+    let html = dashboard.text().await.expect("text");
+    assert!(html.contains("Bảng điều khiển") && html.contains("Người dùng bientap"));
+    assert!(!html.contains("<script>"), "no inline script");
+
+    // Sign out: the session ends on the server, not only in this browser.
+    let token = form_token(&html);
+    let out = c
+        .post(node.url("/admin/logout"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let after = c.get(node.url("/admin")).send().await.expect("admin");
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+
+    let log = store
+        .audit_log(&AuditQuery::default())
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = log.entries.iter().map(|e| e.action.as_str()).collect();
+    for action in [
+        AuditAction::SignIn,
+        AuditAction::SignInFailed,
+        AuditAction::SignOut,
+    ] {
+        assert!(actions.contains(&action.as_str()), "{actions:?}");
+    }
+    assert!(
+        log.entries
+            .iter()
+            .filter(|e| e.action.starts_with("sign_"))
+            .all(|e| e.client_address.as_deref() == Some("127.0.0.1")),
+        "every entry of the browser says from where"
+    );
+    node.stop().await;
+});
+
+dual_test!(next_stays_on_this_site, |backend| async move {
+    let store = testing::store(backend).await;
+    add_user(&store, "bientap", Role::Admin).await;
+    let node = Node::start(store, config()).await;
+    for (next, expected) in [
+        ("https://evil.example/", "/admin"),
+        ("//evil.example/admin", "/admin"),
+        ("/admin/users", "/admin/users"),
+    ] {
+        let c = browser();
+        let token = login_token(&c, &node).await;
+        let response = c
+            .post(node.url("/admin/login"))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("username", "bientap"),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&response), expected, "next={next}");
+    }
+    node.stop().await;
+});
+
+dual_test!(
+    forms_without_their_token_change_nothing,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        add_user(&store, "quantri", Role::Admin).await;
+        let node = Node::start(store.clone(), config()).await;
+        let c = browser();
+        assert_eq!(
+            sign_in(&c, &node, "quantri", PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let token = page_token(&c, &node, "/admin/users/new").await;
+        let user = [
+            ("username", "moi.nguoi"),
+            ("display_name", "Người mới"),
+            ("role", "author"),
+        ];
+        // No token, a wrong one, and the right one from another site.
+        let missing = c
+            .post(node.url("/admin/users/new"))
+            .form(&user)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+        let mut wrong = user.to_vec();
+        wrong.push(("_csrf", "0123456789abcdef"));
+        let wrong = c
+            .post(node.url("/admin/users/new"))
+            .form(&wrong)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+        let mut right = user.to_vec();
+        right.push(("_csrf", token.as_str()));
+        let elsewhere = c
+            .post(node.url("/admin/users/new"))
+            .header(header::ORIGIN, "https://evil.example")
+            .form(&right)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+        assert!(
+            store
+                .user_by_username("moi.nguoi")
+                .await
+                .expect("read")
+                .is_none(),
+            "nothing was created"
+        );
+        // The login form is protected too.
+        let bare = Client::builder()
+            .user_agent(BROWSER)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let login = bare
+            .post(node.url("/admin/login"))
+            .form(&[("username", "quantri"), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(login.status(), StatusCode::FORBIDDEN);
+
+        // With its token the same form works, and the new user's password is shown once.
+        let created = c
+            .post(node.url("/admin/users/new"))
+            .header(header::ORIGIN, node.url("").trim_end_matches('/'))
+            .form(&right)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(created.status(), StatusCode::CREATED);
+        assert!(
+            created
+                .text()
+                .await
+                .expect("text")
+                .contains("chỉ hiện một lần")
+        );
+        let made = store
+            .user_by_username("moi.nguoi")
+            .await
+            .expect("read")
+            .expect("created");
+        assert!(made.must_change_password);
+        node.stop().await;
+    }
+);
+
+dual_test!(
+    bad_input_names_its_field_and_stores_nothing,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        add_user(&store, "quantri", Role::Admin).await;
+        let node = Node::start(store.clone(), config()).await;
+        let c = browser();
+        sign_in(&c, &node, "quantri", PASSWORD).await;
+        let token = page_token(&c, &node, "/admin/users/new").await;
+        let before = store.users().await.expect("users").len();
+        for (form, field, words) in [
+            (
+                vec![("username", "Ab"), ("role", "author")],
+                "username",
+                "Tên đăng nhập chỉ gồm",
+            ),
+            (vec![("username", "tac.gia")], "role", "Chọn vai trò"),
+            (
+                vec![("username", "quantri"), ("role", "editor")],
+                "username",
+                "đã có người dùng",
+            ),
+        ] {
+            let mut form = form.clone();
+            form.push(("_csrf", token.as_str()));
+            let response = c
+                .post(node.url("/admin/users/new"))
+                .form(&form)
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            let html = response.text().await.expect("text");
+            assert!(html.contains(&format!("href=\"#{field}\"")), "{field}");
+            assert!(html.contains(words), "{words}");
+            assert!(html.contains("aria-invalid=\"true\"") || field == "role");
+        }
+        assert_eq!(store.users().await.expect("users").len(), before);
+        node.stop().await;
+    }
+);
+
+dual_test!(roles_are_checked_on_the_server, |backend| async move {
+    let store = testing::store(backend).await;
+    add_user(&store, "ctv", Role::Author).await;
+    let node = Node::start(store, config()).await;
+    let c = browser();
+    sign_in(&c, &node, "ctv", PASSWORD).await;
+    let dashboard = c.get(node.url("/admin")).send().await.expect("dashboard");
+    assert_eq!(dashboard.status(), 200);
+    let html = dashboard.text().await.expect("text");
+    assert!(!html.contains("/admin/users\""), "the menu hides users");
+    for path in ["/admin/users", "/admin/users/new", "/admin/audit"] {
+        let page = c.get(node.url(path)).send().await.expect("page");
+        assert_eq!(page.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(page.text().await.expect("text").contains("Không có quyền"));
+    }
+    let token = page_token(&c, &node, "/admin/account").await;
+    let post = c
+        .post(node.url("/admin/users/new"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", "ke.gian"),
+            ("role", "admin"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(post.status(), StatusCode::FORBIDDEN);
+    node.stop().await;
+});
+
+dual_test!(a_disabled_account_is_out_at_once, |backend| async move {
+    let store = testing::store(backend).await;
+    let id = add_user(&store, "bientap", Role::Editor).await;
+    add_user(&store, "quantri", Role::Admin).await;
+    let node = Node::start(store.clone(), config()).await;
+    let editor = browser();
+    sign_in(&editor, &node, "bientap", PASSWORD).await;
+    assert_eq!(
+        editor
+            .get(node.url("/admin"))
+            .send()
+            .await
+            .expect("in")
+            .status(),
+        200
+    );
+    let admin = browser();
+    sign_in(&admin, &node, "quantri", PASSWORD).await;
+    let token = page_token(&admin, &node, &format!("/admin/users/{id}")).await;
+    let disabled = admin
+        .post(node.url(&format!("/admin/users/{id}/disable")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("disable");
+    assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
+    let out = editor.get(node.url("/admin")).send().await.expect("out");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER, "the session ended");
+    let again = sign_in(&editor, &node, "bientap", PASSWORD).await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+    node.stop().await;
+});
+
+/// Two nodes of one database: a session made on one works on the other, and failures spread over
+/// both count together.
+async fn two_nodes(backend: Backend) -> (Node, Node, Store) {
+    let url = testing::fresh_url(backend).await;
+    let a = Store::open(&url).await.expect("a");
+    let b = Store::open(&url).await.expect("b");
+    add_user(&a, "bientap", Role::Admin).await;
+    let first = Node::start(a.clone(), config()).await;
+    let second = Node::start(b, config()).await;
+    (first, second, a)
+}
+
+dual_test!(
+    sessions_and_throttling_hold_across_nodes,
+    |backend| async move {
+        let (first, second, store) = two_nodes(backend).await;
+        let c = browser();
+        assert_eq!(
+            sign_in(&c, &first, "bientap", PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        // The cookie is the host's (both nodes are 127.0.0.1): the second node knows the session.
+        let there = c
+            .get(second.url("/admin"))
+            .send()
+            .await
+            .expect("other node");
+        assert_eq!(there.status(), 200);
+
+        let attacker = browser();
+        for round in 0..5 {
+            let node = if round % 2 == 0 { &first } else { &second };
+            let wrong = sign_in(&attacker, node, "bientap", "wrong-password-0").await;
+            assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "failure {round}");
+        }
+        for node in [&first, &second] {
+            let sixth = sign_in(&attacker, node, "bientap", PASSWORD).await;
+            assert_eq!(sixth.status(), StatusCode::TOO_MANY_REQUESTS);
+            let retry: i64 = sixth.headers()[header::RETRY_AFTER]
+                .to_str()
+                .expect("header")
+                .parse()
+                .expect("seconds");
+            assert!((1..=900).contains(&retry), "{retry}");
+            assert!(sixth.text().await.expect("text").contains("thử lại sau"));
+        }
+        let log = store
+            .audit_log(&AuditQuery {
+                action: Some(AuditAction::SignInThrottled),
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("audit");
+        assert_eq!(log.total, 2);
+        first.stop().await;
+        second.stop().await;
+    }
+);
+
+dual_test!(own_password_and_tokens, |backend| async move {
+    let store = testing::store(backend).await;
+    add_user(&store, "bientap", Role::Editor).await;
+    let node = Node::start(store.clone(), config()).await;
+    let c = browser();
+    sign_in(&c, &node, "bientap", PASSWORD).await;
+
+    // A token made in the admin works on the API's token check and is shown once.
+    let token = page_token(&c, &node, "/admin/account").await;
+    let made = c
+        .post(node.url("/admin/account/tokens"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("name", "Đồng bộ"),
+            ("expires", "30"),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let html = made.text().await.expect("text");
+    let start = html.find("sen_").expect("the token shown");
+    let secret: String = html[start..]
+        .chars()
+        .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '_' || *ch == '-')
+        .collect();
+    let now = time::OffsetDateTime::now_utc();
+    assert!(
+        store
+            .token_user(&secret, now)
+            .await
+            .expect("lookup")
+            .is_some()
+    );
+    assert_eq!(
+        page_token(&c, &node, "/admin/account").await.len(),
+        token.len()
+    );
+    let shown_again = c
+        .get(node.url("/admin/account"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(!shown_again.contains(&secret), "shown only once");
+
+    // A new password: a wrong current one is refused, the right one keeps this browser signed in.
+    let token = page_token(&c, &node, "/admin/password").await;
+    let refused = c
+        .post(node.url("/admin/password"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("current_password", "not-the-password"),
+            ("password", "Mot-cau-de-nho-2027"),
+            ("password_confirm", "Mot-cau-de-nho-2027"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let changed = c
+        .post(node.url("/admin/password"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("current_password", PASSWORD),
+            ("password", "Mot-cau-de-nho-2027"),
+            ("password_confirm", "Mot-cau-de-nho-2027"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        c.get(node.url("/admin/account"))
+            .send()
+            .await
+            .expect("page")
+            .status(),
+        200
+    );
+    let other = browser();
+    assert_eq!(
+        sign_in(&other, &node, "bientap", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    node.stop().await;
+});
