@@ -1,0 +1,203 @@
+// What staff click in the admin area, in headless Chromium: signing in (a wrong password, the forced
+// password change, signing out), what an author may not open, a form without its CSRF token, and the
+// admin's pages at desktop and phone width checked by axe-core under the admin's own
+// Content-Security-Policy (sent by the server). Run by scripts/test after target/debug/sen is built.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const SEN = process.env.SEN_BIN ?? resolve(import.meta.dirname, '../../target/debug/sen');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WIDTHS = {
+  desktop: { viewport: { width: 1366, height: 900 } },
+  tablet: { viewport: { width: 768, height: 1024 }, hasTouch: true },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+};
+const ADMIN_PASSWORD = 'Ban-bien-tap-Ha-Lam-2026';
+const AUTHOR_PASSWORD = 'Cong-tac-vien-viet-bai-2026';
+
+let server, browser, base, dataDir, firstPassword;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+    s.on('error', fail);
+  });
+}
+
+async function waitFor(url, ms = 60000) {
+  const start = Date.now();
+  for (;;) {
+    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
+    if (Date.now() - start > ms) throw new Error(`sen did not answer at ${url}`);
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'sen-admin-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(SEN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir], {
+    env: { ...process.env, SEN_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // The first start prints the administrator's one-time password.
+  let printed = '';
+  server.stdout.on('data', chunk => { printed += chunk; });
+  await waitFor(`${base}/healthz`);
+  firstPassword = printed.match(/password: (\S+)/)?.[1];
+  assert.ok(firstPassword, `the first start prints the admin's password:\n${printed}`);
+  const add = spawnSync(SEN, ['user', 'add', '--data', dataDir, '--username', 'ctv', '--role', 'author',
+    '--name', 'Trần Cộng Tác', '--password-stdin'], { input: `${AUTHOR_PASSWORD}\n` });
+  assert.equal(add.status, 0, String(add.stderr));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    const exited = new Promise(r => server.on('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function signIn(page, username, password) {
+  await page.goto(`${base}/admin/login`);
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForLoadState();
+}
+
+// The administrator, signed in with their own password (the first test sets it).
+let resolveAdmin;
+const adminReady = new Promise(ok => { resolveAdmin = ok; });
+async function adminPage(width = 'desktop') {
+  await adminReady;
+  const context = await browser.newContext({ locale: 'vi-VN', ...WIDTHS[width] });
+  const page = await context.newPage();
+  await signIn(page, 'admin', ADMIN_PASSWORD);
+  assert.equal(new URL(page.url()).pathname, '/admin');
+  return { context, page };
+}
+
+test('the administrator signs in: a wrong password, the forced change, signing out', async () => {
+  const context = await browser.newContext({ locale: 'vi-VN', ...WIDTHS.desktop });
+  const page = await context.newPage();
+  await signIn(page, 'admin', 'khong-dung-mat-khau');
+  const summary = page.getByRole('alert');
+  await assert.doesNotReject(summary.getByText('Tên đăng nhập hoặc mật khẩu không đúng').waitFor());
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('error-summary')), true,
+    'the error summary takes the focus');
+  // The summary's link moves the focus to the field at fault.
+  await summary.getByRole('link').click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
+
+  await signIn(page, 'admin', firstPassword);
+  assert.equal(new URL(page.url()).pathname, '/admin/password', 'a one-time password must be changed');
+  await page.getByLabel('Mật khẩu hiện tại').fill(firstPassword);
+  await page.getByLabel('Mật khẩu mới', { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByLabel('Nhập lại mật khẩu mới').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Lưu mật khẩu mới' }).click();
+  await page.waitForLoadState();
+  assert.equal(new URL(page.url()).pathname, '/admin/account');
+  await assert.doesNotReject(page.getByText('Đã lưu mật khẩu mới.').waitFor());
+  resolveAdmin();
+
+  await page.getByRole('button', { name: 'Đăng xuất', exact: true }).click();
+  await page.waitForLoadState();
+  assert.equal(new URL(page.url()).pathname, '/admin/login');
+  await assert.doesNotReject(page.getByText('Bạn đã đăng xuất.').waitFor());
+  await page.goto(`${base}/admin`);
+  assert.equal(new URL(page.url()).pathname, '/admin/login', 'signed out on the server too');
+  await context.close();
+});
+
+test('an author can not open user management', async () => {
+  const context = await browser.newContext({ locale: 'vi-VN', ...WIDTHS.desktop });
+  const page = await context.newPage();
+  await signIn(page, 'ctv', AUTHOR_PASSWORD);
+  assert.equal(new URL(page.url()).pathname, '/admin');
+  const menu = page.getByRole('navigation', { name: 'Menu quản trị' });
+  assert.equal(await menu.getByRole('link', { name: 'Người dùng' }).count(), 0, 'the menu hides it');
+  const response = await page.goto(`${base}/admin/users`);
+  assert.equal(response.status(), 403);
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Không có quyền truy cập' }).waitFor());
+  await context.close();
+});
+
+test('a form posted without its CSRF token is refused and changes nothing', async () => {
+  const { context, page } = await adminPage();
+  await page.goto(`${base}/admin/users/new`);
+  await page.getByLabel('Tên đăng nhập').fill('khong.duoc.tao');
+  await page.locator('input[name=_csrf]').evaluateAll(inputs => inputs.forEach(i => i.remove()));
+  const [response] = await Promise.all([
+    page.waitForResponse(r => r.url().endsWith('/admin/users/new') && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Tạo người dùng' }).click(),
+  ]);
+  assert.equal(response.status(), 403);
+  await page.goto(`${base}/admin/users`);
+  assert.equal(await page.getByText('khong.duoc.tao').count(), 0);
+  await context.close();
+});
+
+test('an administrator adds a user and sees the one-time password', async () => {
+  const { context, page } = await adminPage();
+  await page.goto(`${base}/admin/users/new`);
+  await page.getByRole('button', { name: 'Tạo người dùng' }).click();
+  await assert.doesNotReject(page.getByRole('alert').getByText('Nhập tên đăng nhập').waitFor());
+  await page.getByLabel('Tên đăng nhập').fill('nguyen.van.an');
+  await page.getByLabel('Họ và tên').fill('Nguyễn Văn An');
+  await page.getByLabel('Biên tập viên').check();
+  await page.getByRole('button', { name: 'Tạo người dùng' }).click();
+  await assert.doesNotReject(page.getByText('chỉ hiện một lần').waitFor());
+  assert.match(await page.locator('#shown-password').innerText(), /^[A-Za-z0-9]{20}$/);
+  await page.goto(`${base}/admin/users`);
+  await assert.doesNotReject(page.getByRole('link', { name: 'Nguyễn Văn An' }).waitFor());
+  await context.close();
+});
+
+const ADMIN_PAGES = ['/admin', '/admin/users', '/admin/users/new', '/admin/account', '/admin/audit', '/admin/password'];
+
+for (const width of Object.keys(WIDTHS)) {
+  test(`admin pages at ${width} width: no axe violation, nothing against the CSP, no overflow`, async () => {
+    const { context, page } = await adminPage(width);
+    const problems = [];
+    page.on('pageerror', e => problems.push(`script error: ${e.message}`));
+    page.on('console', m => {
+      if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+    });
+    const login = await browser.newContext(WIDTHS[width]);
+    const pages = [[login, '/admin/login'], ...ADMIN_PAGES.map(p => [context, p])];
+    for (const [ctx, path] of pages) {
+      const tab = ctx === context ? page : await ctx.newPage();
+      const response = await tab.goto(base + path);
+      assert.equal(response.status(), 200, path);
+      assert.match(response.headers()['content-security-policy'], /frame-ancestors 'none'/);
+      await tab.evaluate(AXE_SOURCE);
+      const { violations } = await tab.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+      for (const v of violations) {
+        problems.push(`${path}: axe ${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
+      }
+      const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 1) problems.push(`${path}: wider than the screen by ${overflow}px`);
+    }
+    await login.close();
+    await context.close();
+    if (problems.length) assert.fail(problems.join('\n'));
+  });
+}
