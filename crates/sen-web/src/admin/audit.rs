@@ -5,7 +5,7 @@ use axum::{
     response::Response,
 };
 use minijinja::{Value, context, value::Serde};
-use sen_core::{format, policy};
+use sen_core::{User, format, policy};
 use sen_store::{AuditAction, AuditEntry, AuditQuery};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, macros::format_description};
@@ -26,8 +26,8 @@ pub struct EntryRow {
     details: String,
 }
 
-/// An entry as the log's table and the dashboard show it.
-pub fn entry_row(ui: &AdminUi, e: &AuditEntry) -> EntryRow {
+/// An entry as the log's table and the dashboard show it; a user as target is named.
+pub fn entry_row(ui: &AdminUi, users: &[User], e: &AuditEntry) -> EntryRow {
     let details = match &e.details {
         serde_json::Value::Object(map) if map.is_empty() => String::new(),
         serde_json::Value::Null => String::new(),
@@ -38,9 +38,21 @@ pub fn entry_row(ui: &AdminUi, e: &AuditEntry) -> EntryRow {
         iso: format::rfc3339(e.at),
         who: e.actor_name.clone(),
         action: ui.message(&format!("audit_{}", e.action)),
-        target: e.target.clone(),
+        target: target_name(users, &e.target),
         client: e.client_address.clone().unwrap_or_default(),
         details,
+    }
+}
+
+/// `user:7` as the user's name and username; other targets as they are.
+fn target_name(users: &[User], target: &str) -> String {
+    let user = target
+        .strip_prefix("user:")
+        .and_then(|id| id.parse::<i64>().ok())
+        .and_then(|id| users.iter().find(|u| u.id == id));
+    match user {
+        Some(u) => format!("{} ({})", u.name(), u.username),
+        None => target.to_string(),
     }
 }
 
@@ -94,9 +106,13 @@ pub async fn audit(
         per_page: PER_PAGE,
     };
     let found = app.store.audit_log(&query).await?;
-    let rows: Vec<EntryRow> = found.entries.iter().map(|e| entry_row(ui, e)).collect();
-    let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let users = app.store.users().await?;
+    let rows: Vec<EntryRow> = found
+        .entries
+        .iter()
+        .map(|e| entry_row(ui, &users, e))
+        .collect();
+    let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let actors: Vec<Choice> = users
         .iter()
         .map(|u| Choice {

@@ -35,12 +35,13 @@ pub async fn dashboard(State(app): State<App>, staff: Staff) -> Result<Response,
             ..AuditQuery::default()
         };
         let ui = &app.admin_ui;
+        let users = app.store.users().await?;
         app.store
             .audit_log(&query)
             .await?
             .entries
             .iter()
-            .map(|e| entry_row(ui, e))
+            .map(|e| entry_row(ui, &users, e))
             .collect()
     } else {
         Vec::new()
