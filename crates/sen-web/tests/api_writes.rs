@@ -556,3 +556,78 @@ dual_test!(
         node.stop().await;
     }
 );
+
+dual_test!(
+    a_starting_node_prunes_what_has_expired,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        for sql in [
+            "INSERT INTO audit_log (at, actor_name, action, target, details) \
+         VALUES ('2000-01-01T00:00:00Z', 'cli', 'site_update', 'site', '{}')",
+            "INSERT INTO login_failures (key, failures, window_start) \
+         VALUES ('user:xua', 3, '2000-01-01T00:00:00Z')",
+        ] {
+            testing::execute(&store, sql).await.expect("old row");
+        }
+        store
+            .create_user(
+                &Actor::CLI,
+                NewUser {
+                    username: "nguoicu".into(),
+                    display_name: String::new(),
+                    role: Role::Author,
+                    password: "Hà Lam mùa thu 2026".into(),
+                    categories: vec![],
+                    must_change_password: false,
+                },
+            )
+            .await
+            .expect("user");
+        let old = time::OffsetDateTime::now_utc() - time::Duration::days(30);
+        let signed = store
+            .sign_in(
+                &sen_store::SignIn {
+                    username: "nguoicu".into(),
+                    password: "Hà Lam mùa thu 2026".into(),
+                    client: None,
+                    user_agent: String::new(),
+                },
+                old,
+            )
+            .await
+            .expect("sign in");
+        assert!(matches!(signed, sen_store::SignInOutcome::SignedIn(_)));
+        let old_entries = AuditQuery {
+            until: Some(time::macros::datetime!(2001-01-01 0:00 UTC)),
+            ..Default::default()
+        };
+        assert_eq!(store.audit_log(&old_entries).await.expect("log").total, 1);
+        let node = Node::start(store.clone(), config()).await;
+        let started = std::time::Instant::now();
+        loop {
+            // An UPDATE that changes nothing counts the rows still there.
+            let audit_gone = store.audit_log(&old_entries).await.expect("log").total == 0;
+            let failures_gone = testing::execute(
+                &store,
+                "UPDATE login_failures SET failures = failures WHERE key = 'user:xua'",
+            )
+            .await
+            .expect("probe")
+                == 0;
+            let sessions_gone =
+                testing::execute(&store, "UPDATE sessions SET user_agent = user_agent")
+                    .await
+                    .expect("probe")
+                    == 0;
+            if audit_gone && failures_gone && sessions_gone {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(3),
+                "pruned at start: audit {audit_gone}, failures {failures_gone}, sessions {sessions_gone}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        node.stop().await;
+    }
+);
