@@ -651,7 +651,8 @@ mod tests {
 
     #[test]
     fn site_fields_are_checked_by_kind() {
-        let cases: [(&str, ErrorCode, fn(&mut Site)); 12] = [
+        type Case = (&'static str, ErrorCode, fn(&mut Site));
+        let cases: [Case; 12] = [
             ("email", ErrorCode::InvalidEmail, |s| {
                 s.email = "vanphong".into()
             }),
