@@ -187,7 +187,8 @@ pub struct SiteBody {
     /// Digits with `+ ( ) . - / , ;` and spaces; at least six digits.
     pub phone: String,
     pub fax: String,
-    #[schema(format = Email)]
+    /// An e-mail address.
+    // Not `format = Email`: the document's default, "", would not be one.
     pub email: String,
     /// The person responsible for the content.
     pub responsible_person: String,
