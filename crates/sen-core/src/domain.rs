@@ -26,8 +26,30 @@ pub struct Site {
     pub visits_base: i64,
 }
 
+/// The longest one-line name (the organisation, its governing body, the person responsible).
+pub const NAME_MAX: usize = 200;
+/// The longest address, note or link.
+pub const TEXT_MAX: usize = 500;
+/// The highest menu position; positions start at 0.
+pub const POSITION_MAX: i32 = 100_000;
+/// The longest static page body, in characters.
+pub const PAGE_BODY_MAX: usize = 500_000;
+/// Larger than any real visit count, small enough that sums never overflow.
+pub const VISITS_BASE_MAX: i64 = 1_000_000_000_000;
+
 impl Site {
-    /// NFC-normalises every field; the name must not be empty.
+    /// The fields ND 174/2026 Art 93(1) requires in the footer: they may never be empty.
+    pub const REQUIRED: [&'static str; 6] = [
+        "name",
+        "governing_body",
+        "address",
+        "phone",
+        "email",
+        "responsible_person",
+    ];
+
+    /// NFC-normalises every field and checks the rules: the footer's legally required fields set,
+    /// the e-mail and phone numbers well formed, links local or http(s), lengths bounded.
     pub fn validated(mut self) -> Result<Self, ValidationError> {
         for field in [
             &mut self.name,
@@ -46,8 +68,45 @@ impl Site {
         ] {
             *field = text::clean_line(field);
         }
-        require("name", &self.name)?;
-        if self.visits_base < 0 {
+        // In the order of the form, so the first error is the first field at fault.
+        let fields: [(&'static str, &str, usize); 13] = [
+            ("name", &self.name, NAME_MAX),
+            ("short_name", &self.short_name, 100),
+            ("governing_body", &self.governing_body, NAME_MAX),
+            ("tagline", &self.tagline, NAME_MAX),
+            ("address", &self.address, TEXT_MAX),
+            ("phone", &self.phone, 100),
+            ("fax", &self.fax, 100),
+            ("email", &self.email, 254),
+            ("responsible_person", &self.responsible_person, NAME_MAX),
+            ("credit_note", &self.credit_note, TEXT_MAX),
+            ("license_note", &self.license_note, TEXT_MAX),
+            ("logo_url", &self.logo_url, TEXT_MAX),
+            ("banner_url", &self.banner_url, TEXT_MAX),
+        ];
+        for (field, value, max) in fields {
+            if Self::REQUIRED.contains(&field) {
+                require(field, value)?;
+            }
+            bounded(field, value, max)?;
+        }
+        for (field, value) in [("phone", &self.phone), ("fax", &self.fax)] {
+            if !value.is_empty() && !is_phone(value) {
+                return Err(ValidationError::new(field, ErrorCode::InvalidPhone));
+            }
+        }
+        if !is_email(&self.email) {
+            return Err(ValidationError::new("email", ErrorCode::InvalidEmail));
+        }
+        for (field, value) in [
+            ("logo_url", &self.logo_url),
+            ("banner_url", &self.banner_url),
+        ] {
+            if !value.is_empty() && !is_link(value) {
+                return Err(ValidationError::new(field, ErrorCode::InvalidUrl));
+            }
+        }
+        if !(0..=VISITS_BASE_MAX).contains(&self.visits_base) {
             return Err(ValidationError::new("visits_base", ErrorCode::OutOfRange));
         }
         Ok(self)
@@ -77,12 +136,30 @@ pub struct CategoryInput {
 }
 
 impl CategoryInput {
+    /// Normalises the text; the name is required, the slug made from it when none is given.
     pub fn validated(mut self) -> Result<Self, ValidationError> {
         self.name = text::clean_line(&self.name);
         self.description = text::clean_line(&self.description);
         require("name", &self.name)?;
+        bounded("name", &self.name, 100)?;
         self.slug = Some(valid_slug(self.slug.as_deref(), &self.name)?);
+        bounded("description", &self.description, TEXT_MAX)?;
+        valid_position(self.position)?;
         Ok(self)
+    }
+}
+
+impl From<&Category> for CategoryInput {
+    /// The category as it is, for a change of some of its fields.
+    fn from(c: &Category) -> Self {
+        Self {
+            parent_id: c.parent_id,
+            name: c.name.clone(),
+            slug: Some(c.slug.clone()),
+            description: c.description.clone(),
+            position: c.position,
+            in_menu: c.in_menu,
+        }
     }
 }
 
@@ -268,10 +345,7 @@ impl ArticleInput {
         if !self.source_url.is_empty() && !is_http_url(&self.source_url) {
             return Err(ValidationError::new("source_url", ErrorCode::InvalidUrl));
         }
-        if !(self.cover_url.is_empty()
-            || self.cover_url.starts_with('/')
-            || is_http_url(&self.cover_url))
-        {
+        if !(self.cover_url.is_empty() || is_link(&self.cover_url)) {
             return Err(ValidationError::new("cover_url", ErrorCode::InvalidUrl));
         }
         if self.status == ArticleStatus::Published && self.published_at.is_none() {
@@ -313,12 +387,30 @@ pub struct PageInput {
 }
 
 impl PageInput {
+    /// Normalises the title and sanitises the body; the title is required, the slug made from it
+    /// when none is given.
     pub fn validated(mut self) -> Result<Self, ValidationError> {
         self.title = text::clean_line(&self.title);
         require("title", &self.title)?;
+        bounded("title", &self.title, NAME_MAX)?;
         self.slug = Some(valid_slug(self.slug.as_deref(), &self.title)?);
         self.body = sanitize_html(&self.body);
+        bounded("body", &self.body, PAGE_BODY_MAX)?;
+        valid_position(self.position)?;
         Ok(self)
+    }
+}
+
+impl From<&Page> for PageInput {
+    /// The page as it is, for a change of some of its fields.
+    fn from(p: &Page) -> Self {
+        Self {
+            title: p.title.clone(),
+            slug: Some(p.slug.clone()),
+            body: p.body.clone(),
+            position: p.position,
+            in_menu: p.in_menu,
+        }
     }
 }
 
@@ -364,6 +456,10 @@ pub enum ErrorCode {
     RepeatedCharacter,
     /// A username outside `a-z 0-9 . - _`, or not 3 to 32 long.
     InvalidUsername,
+    /// Not an e-mail address (`name@domain.tld`).
+    InvalidEmail,
+    /// A phone or fax number with letters or other characters than `0-9 + ( ) . - / ,` and spaces.
+    InvalidPhone,
 }
 
 impl ErrorCode {
@@ -380,6 +476,8 @@ impl ErrorCode {
             Self::SameAsUsername => "same_as_username",
             Self::RepeatedCharacter => "repeated_character",
             Self::InvalidUsername => "invalid_username",
+            Self::InvalidEmail => "invalid_email",
+            Self::InvalidPhone => "invalid_phone",
         }
     }
 }
@@ -405,6 +503,23 @@ fn require(field: &'static str, value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// Refuses text longer than `max` characters.
+fn bounded(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
+    if value.chars().count() > max {
+        Err(ValidationError::new(field, ErrorCode::TooLong))
+    } else {
+        Ok(())
+    }
+}
+
+fn valid_position(position: i32) -> Result<(), ValidationError> {
+    if (0..=POSITION_MAX).contains(&position) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("position", ErrorCode::OutOfRange))
+    }
+}
+
 /// The given slug if it is well formed, else one made from `source`.
 fn valid_slug(given: Option<&str>, source: &str) -> Result<String, ValidationError> {
     match given.map(str::trim).filter(|s| !s.is_empty()) {
@@ -427,6 +542,54 @@ fn is_http_url(s: &str) -> bool {
         && !s.contains(char::is_whitespace)
 }
 
+/// A local path (`/media/logo.png`) or an http(s) URL: what an image or link field may hold. A
+/// path starting with `//` would name another host, and a backslash is read as a slash by browsers.
+pub fn is_link(s: &str) -> bool {
+    let local = s.starts_with('/')
+        && !s.starts_with("//")
+        && !s.contains(|c: char| c.is_whitespace() || c == '\\');
+    local || is_http_url(s)
+}
+
+/// An e-mail address as a footer shows it: one `@`, a local part, and a domain of at least two
+/// labels of letters, digits and hyphens. Stricter than RFC 5322 on purpose (no quoting, no
+/// comments): what passes is an address every mail client takes.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && domain.len() <= 253
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_alphabetic()));
+    local_ok && domain_ok
+}
+
+/// A phone or fax number, or several: digits with the usual separators (`0239 3 856 214`,
+/// `+84 (239) 3856214`, `0239.3856214 - 0239.3856215`), at least six digits.
+pub fn is_phone(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_digit() || " +().-/,;".contains(c))
+        && s.chars().filter(char::is_ascii_digit).count() >= 6
+}
+
 /// Allow-list sanitising of editor HTML, applied once on the way in.
 pub fn sanitize_html(html: &str) -> String {
     let cleaned = text::clean(html);
@@ -446,6 +609,179 @@ pub fn sanitize_html(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn site() -> Site {
+        Site {
+            name: "Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh Hà Lam".into(),
+            governing_body: "UBND tỉnh Hà Lam".into(),
+            address: "Số 26 đường Bạch Đằng".into(),
+            phone: "0239 3 856 214".into(),
+            email: "vanphong@lienhiephoi.example.vn".into(),
+            responsible_person: "Ông Trần Đức Khang".into(),
+            ..Site::default()
+        }
+    }
+
+    fn site_error(change: impl FnOnce(&mut Site)) -> ValidationError {
+        let mut s = site();
+        change(&mut s);
+        s.validated().expect_err("refused")
+    }
+
+    #[test]
+    fn the_footers_required_fields_cannot_be_emptied() {
+        assert!(site().validated().is_ok());
+        for field in Site::REQUIRED {
+            let err = site_error(|s| {
+                let value = match field {
+                    "name" => &mut s.name,
+                    "governing_body" => &mut s.governing_body,
+                    "address" => &mut s.address,
+                    "phone" => &mut s.phone,
+                    "email" => &mut s.email,
+                    "responsible_person" => &mut s.responsible_person,
+                    other => panic!("unknown field {other}"),
+                };
+                // Whitespace only is empty once cleaned.
+                *value = " \u{a0}\t ".into();
+            });
+            assert_eq!(err, ValidationError::new(field, ErrorCode::Required));
+        }
+    }
+
+    #[test]
+    fn site_fields_are_checked_by_kind() {
+        type Case = (&'static str, ErrorCode, fn(&mut Site));
+        let cases: [Case; 12] = [
+            ("email", ErrorCode::InvalidEmail, |s| {
+                s.email = "vanphong".into()
+            }),
+            ("email", ErrorCode::InvalidEmail, |s| s.email = "a@b".into()),
+            ("email", ErrorCode::InvalidEmail, |s| {
+                s.email = "a b@x.vn".into()
+            }),
+            ("email", ErrorCode::InvalidEmail, |s| {
+                s.email = "a@@x.vn".into()
+            }),
+            ("phone", ErrorCode::InvalidPhone, |s| {
+                s.phone = "gọi 0239".into()
+            }),
+            ("phone", ErrorCode::InvalidPhone, |s| s.phone = "123".into()),
+            ("fax", ErrorCode::InvalidPhone, |s| s.fax = "fax".into()),
+            ("logo_url", ErrorCode::InvalidUrl, |s| {
+                s.logo_url = "javascript:alert(1)".into()
+            }),
+            ("logo_url", ErrorCode::InvalidUrl, |s| {
+                s.logo_url = "//evil.example/x.png".into()
+            }),
+            ("banner_url", ErrorCode::InvalidUrl, |s| {
+                s.banner_url = "banner.png".into()
+            }),
+            ("visits_base", ErrorCode::OutOfRange, |s| s.visits_base = -1),
+            ("name", ErrorCode::TooLong, |s| {
+                s.name = "a".repeat(NAME_MAX + 1)
+            }),
+        ];
+        for (field, code, change) in cases {
+            assert_eq!(site_error(change), ValidationError::new(field, code));
+        }
+        let mut fine = site();
+        fine.phone = "+84 (239) 3856214, 0239.3856215".into();
+        fine.fax = String::new();
+        fine.logo_url = "/media/logo.png".into();
+        fine.banner_url = "https://cdn.example.vn/banner.jpg".into();
+        fine.email = "Van.Phong+web@lien-hiep.halam.example.vn".into();
+        fine.visits_base = 1_284_317;
+        fine.tagline = "  Tập hợp   trí thức ".into();
+        let valid = fine.validated().expect("valid");
+        assert_eq!(valid.tagline, "Tập hợp trí thức");
+    }
+
+    #[test]
+    fn categories_and_pages_name_their_fields() {
+        let category = |name: &str, slug: Option<&str>, position| CategoryInput {
+            name: name.into(),
+            slug: slug.map(str::to_string),
+            position,
+            ..CategoryInput::default()
+        };
+        let ok = category(" Tin  tức ", None, 3).validated().expect("valid");
+        assert_eq!(
+            (ok.name.as_str(), ok.slug.as_deref()),
+            ("Tin tức", Some("tin-tuc"))
+        );
+        for (input, field, code) in [
+            (category("  ", None, 0), "name", ErrorCode::Required),
+            (
+                category(&"a".repeat(101), None, 0),
+                "name",
+                ErrorCode::TooLong,
+            ),
+            (
+                category("Tin", Some("Tin Tức"), 0),
+                "slug",
+                ErrorCode::InvalidSlug,
+            ),
+            (category("!!!", None, 0), "slug", ErrorCode::InvalidSlug),
+            (category("Tin", None, -1), "position", ErrorCode::OutOfRange),
+            (
+                category("Tin", None, POSITION_MAX + 1),
+                "position",
+                ErrorCode::OutOfRange,
+            ),
+        ] {
+            assert_eq!(
+                input.validated().expect_err("refused"),
+                ValidationError::new(field, code)
+            );
+        }
+        let page = |title: &str, body: &str| PageInput {
+            title: title.into(),
+            body: body.into(),
+            ..PageInput::default()
+        };
+        let ok = page("Giới thiệu", "<p onclick=\"x()\">Về</p>")
+            .validated()
+            .expect("valid");
+        assert_eq!(ok.slug.as_deref(), Some("gioi-thieu"));
+        assert!(!ok.body.contains("onclick"));
+        for (input, field, code) in [
+            (page("", ""), "title", ErrorCode::Required),
+            (
+                page(&"a".repeat(NAME_MAX + 1), ""),
+                "title",
+                ErrorCode::TooLong,
+            ),
+            (
+                page("Trang", &"a".repeat(PAGE_BODY_MAX + 1)),
+                "body",
+                ErrorCode::TooLong,
+            ),
+        ] {
+            assert_eq!(
+                input.validated().expect_err("refused"),
+                ValidationError::new(field, code)
+            );
+        }
+    }
+
+    #[test]
+    fn links_are_local_paths_or_http() {
+        for good in ["/media/a.png", "https://x.vn/a.png", "http://x.vn"] {
+            assert!(is_link(good), "{good}");
+        }
+        for bad in [
+            "",
+            "a.png",
+            "//x.vn/a.png",
+            "/\\x.vn",
+            "/a b",
+            "ftp://x.vn",
+            "data:image/png",
+        ] {
+            assert!(!is_link(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn article_input_is_normalised_and_sanitised() {

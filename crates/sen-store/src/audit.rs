@@ -2,7 +2,8 @@
 //! transaction of the write they describe, never by handlers, and never changed afterwards.
 
 use sen_core::{Actor, format::utc_seconds};
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::{
@@ -29,10 +30,17 @@ pub enum AuditAction {
     UserRole,
     TokenCreate,
     TokenRevoke,
+    SiteUpdate,
+    CategoryCreate,
+    CategoryUpdate,
+    CategoryDelete,
+    PageCreate,
+    PageUpdate,
+    PageDelete,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 19] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -45,6 +53,13 @@ impl AuditAction {
         Self::UserRole,
         Self::TokenCreate,
         Self::TokenRevoke,
+        Self::SiteUpdate,
+        Self::CategoryCreate,
+        Self::CategoryUpdate,
+        Self::CategoryDelete,
+        Self::PageCreate,
+        Self::PageUpdate,
+        Self::PageDelete,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +76,13 @@ impl AuditAction {
             Self::UserRole => "user_role",
             Self::TokenCreate => "token_create",
             Self::TokenRevoke => "token_revoke",
+            Self::SiteUpdate => "site_update",
+            Self::CategoryCreate => "category_create",
+            Self::CategoryUpdate => "category_update",
+            Self::CategoryDelete => "category_delete",
+            Self::PageCreate => "page_create",
+            Self::PageUpdate => "page_update",
+            Self::PageDelete => "page_delete",
         }
     }
 
@@ -139,6 +161,26 @@ pub(crate) async fn record(
         .map(|done| done.rows_affected())
     })?;
     Ok(())
+}
+
+/// The fields that differ between two versions of one record, as `{"before": {…}, "after": {…}}`
+/// with only those fields: an entry says what changed, not everything that stayed.
+pub(crate) fn changes<T: Serialize>(before: &T, after: &T) -> Result<Value> {
+    let (Value::Object(mut old), Value::Object(mut new)) =
+        (serde_json::to_value(before)?, serde_json::to_value(after)?)
+    else {
+        return Ok(json!({ "before": before, "after": after }));
+    };
+    let same: Vec<String> = old
+        .iter()
+        .filter(|(k, v)| new.get(*k) == Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in &same {
+        old.remove(k);
+        new.remove(k);
+    }
+    Ok(json!({ "before": old, "after": new }))
 }
 
 type EntryRow = (

@@ -63,8 +63,14 @@ pub(crate) enum Tx {
 pub(crate) enum Lock {
     /// Appending to the outbox: see `outbox::append_change`.
     Outbox = 0x7365_6e01,
-    /// Moving a category under another: two moves checked side by side could close a cycle.
+    /// Writing categories: two moves checked side by side could close a cycle, a category could
+    /// get a child while its deletion checks it has none, and an audit entry's "before" must be
+    /// the row its write replaced.
     CategoryTree = 0x7365_6e02,
+    /// Writing the site identity: the audit entry's "before" is the row it replaced.
+    Site = 0x7365_6e03,
+    /// Writing static pages, for the same reason.
+    Pages = 0x7365_6e04,
 }
 
 impl Tx {

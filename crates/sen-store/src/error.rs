@@ -11,8 +11,9 @@ pub enum StoreError {
     /// The input breaks a rule; the error names the field.
     #[error("invalid input: {0}")]
     Invalid(#[from] ValidationError),
-    /// Another row already has this field's value (a unique key).
-    #[error("{0} already exists")]
+    /// Another row already has this field's value (a unique key), or what is to be deleted still
+    /// holds rows (`articles`, `subcategories`).
+    #[error("{}", conflict_message(.0))]
     Conflict(&'static str),
     /// The field refers to a row that does not exist (a foreign key).
     #[error("{0} refers to something that does not exist")]
@@ -95,6 +96,14 @@ impl StoreError {
         } else {
             Self::Database(cause)
         }
+    }
+}
+
+fn conflict_message(field: &str) -> String {
+    match field {
+        "articles" => "articles are still filed under it".into(),
+        "subcategories" => "it still has subcategories".into(),
+        _ => format!("{field} already exists"),
     }
 }
 

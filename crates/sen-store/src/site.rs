@@ -1,11 +1,19 @@
 use rand::Rng;
-use sen_core::{Change, Site};
+use sen_core::{Actor, Change, Site};
 
 use crate::{
     Result, Store,
-    db::{Tx, now, on_db},
+    audit::{AuditAction, changes, record},
+    db::{Lock, Tx, now, on_db},
     outbox::append_change,
 };
+
+macro_rules! site_select {
+    () => {
+        "SELECT name, short_name, governing_body, tagline, address, phone, fax, email, responsible_person, \
+         credit_note, license_note, logo_url, banner_url, visits_base FROM site WHERE id = 1"
+    };
+}
 
 #[derive(sqlx::FromRow)]
 struct SiteRow {
@@ -49,45 +57,55 @@ pub(crate) async fn upsert_site(tx: &mut Tx, s: &Site) -> Result<()> {
     Ok(())
 }
 
+/// The stored identity, or a neutral default for a portal that was never set up.
+fn site_of(row: Option<SiteRow>) -> Site {
+    match row {
+        Some(r) => Site {
+            name: r.name,
+            short_name: r.short_name,
+            governing_body: r.governing_body,
+            tagline: r.tagline,
+            address: r.address,
+            phone: r.phone,
+            fax: r.fax,
+            email: r.email,
+            responsible_person: r.responsible_person,
+            credit_note: r.credit_note,
+            license_note: r.license_note,
+            logo_url: r.logo_url,
+            banner_url: r.banner_url,
+            visits_base: r.visits_base,
+        },
+        None => Site {
+            name: "Cổng thông tin điện tử".into(),
+            ..Site::default()
+        },
+    }
+}
+
 impl Store {
     /// The site identity; a portal that was never set up gets a neutral default.
     pub async fn site(&self) -> Result<Site> {
         let row: Option<SiteRow> = on_db!(self, read p => {
-            sqlx::query_as(
-                "SELECT name, short_name, governing_body, tagline, address, phone, fax, email, responsible_person, \
-                 credit_note, license_note, logo_url, banner_url, visits_base FROM site WHERE id = 1",
-            )
-            .fetch_optional(p)
-            .await
+            sqlx::query_as(site_select!()).fetch_optional(p).await
         })?;
-        Ok(match row {
-            Some(r) => Site {
-                name: r.name,
-                short_name: r.short_name,
-                governing_body: r.governing_body,
-                tagline: r.tagline,
-                address: r.address,
-                phone: r.phone,
-                fax: r.fax,
-                email: r.email,
-                responsible_person: r.responsible_person,
-                credit_note: r.credit_note,
-                license_note: r.license_note,
-                logo_url: r.logo_url,
-                banner_url: r.banner_url,
-                visits_base: r.visits_base,
-            },
-            None => Site {
-                name: "Cổng thông tin điện tử".into(),
-                ..Site::default()
-            },
-        })
+        Ok(site_of(row))
     }
 
-    pub async fn put_site(&self, site: Site) -> Result<Site> {
+    /// Replaces the site identity, checked whole by [`Site::validated`]; the audit entry holds the
+    /// fields that changed, before and after. Nothing is written when a field is refused.
+    pub async fn put_site(&self, actor: &Actor, site: Site) -> Result<Site> {
         let site = site.validated()?;
+        let t = now();
         let mut tx = self.begin().await?;
+        tx.lock(Lock::Site).await?;
+        let row: Option<SiteRow> = on_db!(&mut tx, tx c => {
+            sqlx::query_as(site_select!()).fetch_optional(c).await
+        })?;
+        let before = site_of(row);
         upsert_site(&mut tx, &site).await?;
+        let details = changes(&before, &site)?;
+        record(&mut tx, t, actor, AuditAction::SiteUpdate, "site", details).await?;
         append_change(&mut tx, &Change::Site).await?;
         tx.commit().await?;
         self.notify(&Change::Site);

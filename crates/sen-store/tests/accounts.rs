@@ -111,10 +111,13 @@ dual_test!(users_are_created_listed_and_changed, |backend| async move {
     );
 
     let news = store
-        .create_category(CategoryInput {
-            name: "Tin tức".into(),
-            ..Default::default()
-        })
+        .create_category(
+            &Actor::CLI,
+            CategoryInput {
+                name: "Tin tức".into(),
+                ..Default::default()
+            },
+        )
         .await
         .expect("category")
         .id;

@@ -4,7 +4,9 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use parking_lot::Mutex;
 use sen_core::format;
-use sen_core::{ArticleInput, ArticleStatus, CategoryInput, Change, ErrorCode, PageInput, Site};
+use sen_core::{
+    Actor, ArticleInput, ArticleStatus, CategoryInput, Change, ErrorCode, PageInput, Site,
+};
 use sen_store::{
     ArticleViews, Backend, Booking, Bundle, BundleArticle, BundleCategory, BundlePage, Listing,
     SampleState, Store, StoreError, VisitorMark, dual_test, testing,
@@ -15,13 +17,29 @@ use time::{
 };
 use unicode_normalization::UnicodeNormalization;
 
+/// A site identity with every field the footer must show.
+fn identity(name: &str) -> Site {
+    Site {
+        name: name.into(),
+        governing_body: "UBND tỉnh Thử".into(),
+        address: "Số 1 đường Thử".into(),
+        phone: "0200 000 000".into(),
+        email: "lh@example.vn".into(),
+        responsible_person: "Bà Nguyễn Thị Thử".into(),
+        ..Default::default()
+    }
+}
+
 async fn category(store: &Store, name: &str) -> i64 {
     store
-        .create_category(CategoryInput {
-            name: name.into(),
-            in_menu: true,
-            ..Default::default()
-        })
+        .create_category(
+            &Actor::CLI,
+            CategoryInput {
+                name: name.into(),
+                in_menu: true,
+                ..Default::default()
+            },
+        )
         .await
         .expect("category")
         .id
@@ -282,10 +300,13 @@ dual_test!(errors_say_what_went_wrong, |backend| async move {
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     assert_eq!(err.field(), None);
     let err = store
-        .create_category(CategoryInput {
-            name: "Tin".into(),
-            ..Default::default()
-        })
+        .create_category(
+            &Actor::CLI,
+            CategoryInput {
+                name: "Tin".into(),
+                ..Default::default()
+            },
+        )
         .await
         .expect_err("same slug");
     assert_eq!(err.field(), Some("slug"));
@@ -338,17 +359,23 @@ dual_test!(slugs_are_unique, |backend| async move {
     let store = testing::store(backend).await;
     category(&store, "Tin tức").await;
     let again = store
-        .create_category(CategoryInput {
-            name: "Tin tức".into(),
-            ..Default::default()
-        })
+        .create_category(
+            &Actor::CLI,
+            CategoryInput {
+                name: "Tin tức".into(),
+                ..Default::default()
+            },
+        )
         .await;
     assert!(matches!(again, Err(StoreError::Conflict("slug"))));
     store
-        .create_page(PageInput {
-            title: "Giới thiệu".into(),
-            ..Default::default()
-        })
+        .create_page(
+            &Actor::CLI,
+            PageInput {
+                title: "Giới thiệu".into(),
+                ..Default::default()
+            },
+        )
         .await
         .expect("page");
     let page = store
@@ -358,10 +385,13 @@ dual_test!(slugs_are_unique, |backend| async move {
         .expect("exists");
     assert_eq!(page.title, "Giới thiệu");
     let dup = store
-        .create_page(PageInput {
-            title: "Giới thiệu".into(),
-            ..Default::default()
-        })
+        .create_page(
+            &Actor::CLI,
+            PageInput {
+                title: "Giới thiệu".into(),
+                ..Default::default()
+            },
+        )
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict("slug"))));
 });
@@ -530,9 +560,8 @@ fn bundle() -> Bundle {
     input.tags = vec!["Mẫu".into()];
     Bundle {
         site: Some(Site {
-            name: "Liên hiệp Hội mẫu".into(),
             visits_base: 100,
-            ..Default::default()
+            ..identity("Liên hiệp Hội mẫu")
         }),
         categories: vec![
             BundleCategory {
@@ -631,13 +660,21 @@ fn child_of(name: &str, parent: i64) -> CategoryInput {
 dual_test!(categories_never_form_a_cycle, |backend| async move {
     let store = testing::store(backend).await;
     let a = category(&store, "A").await;
-    let b = store.create_category(child_of("B", a)).await.expect("b").id;
-    let c = store.create_category(child_of("C", b)).await.expect("c").id;
+    let b = store
+        .create_category(&Actor::CLI, child_of("B", a))
+        .await
+        .expect("b")
+        .id;
+    let c = store
+        .create_category(&Actor::CLI, child_of("C", b))
+        .await
+        .expect("c")
+        .id;
     let start = store.last_change_id().await.expect("last");
     for (id, parent) in [(a, a), (a, b), (a, c), (b, c)] {
         let name = ["A", "B", "C"][[a, b, c].iter().position(|x| *x == id).expect("known")];
         let err = store
-            .update_category(id, child_of(name, parent))
+            .update_category(&Actor::CLI, id, child_of(name, parent))
             .await
             .expect_err("a cycle");
         assert!(
@@ -650,7 +687,7 @@ dual_test!(categories_never_form_a_cycle, |backend| async move {
         );
     }
     let err = store
-        .update_category(c, child_of("C", 9999))
+        .update_category(&Actor::CLI, c, child_of("C", 9999))
         .await
         .expect_err("no such parent");
     assert!(
@@ -658,7 +695,7 @@ dual_test!(categories_never_form_a_cycle, |backend| async move {
         "{err:?}"
     );
     let err = store
-        .create_category(child_of("D", 9999))
+        .create_category(&Actor::CLI, child_of("D", 9999))
         .await
         .expect_err("no such parent");
     assert!(
@@ -668,18 +705,21 @@ dual_test!(categories_never_form_a_cycle, |backend| async move {
     assert_eq!(store.changes_after(start, 10).await.expect("outbox"), []);
     // Moving a category elsewhere in the tree, or to the top, is fine.
     store
-        .update_category(c, child_of("C", a))
+        .update_category(&Actor::CLI, c, child_of("C", a))
         .await
         .expect("c under a");
     store
-        .update_category(b, child_of("B", c))
+        .update_category(&Actor::CLI, b, child_of("B", c))
         .await
         .expect("b under c");
     let top = CategoryInput {
         name: "A".into(),
         ..Default::default()
     };
-    store.update_category(a, top).await.expect("a on top");
+    store
+        .update_category(&Actor::CLI, a, top)
+        .await
+        .expect("a on top");
     let cats = store.categories().await.expect("categories");
     let parent = |id| cats.iter().find(|x| x.id == id).expect("kept").parent_id;
     assert_eq!((parent(a), parent(b), parent(c)), (None, Some(c), Some(a)));
@@ -814,10 +854,7 @@ dual_test!(ids_are_never_handed_out_twice, |backend| async move {
         .expect("prune");
     assert_eq!(store.last_change_id().await.expect("last"), 0);
     store
-        .put_site(Site {
-            name: "Cổng".into(),
-            ..Default::default()
-        })
+        .put_site(&Actor::CLI, identity("Cổng"))
         .await
         .expect("site");
     let changes = store.changes_after(0, 10).await.expect("outbox");
@@ -880,22 +917,66 @@ dual_test!(ids_are_never_handed_out_twice, |backend| async move {
     );
     assert!(article.tags[0].id > sample_tag.id);
     let category = store
-        .create_category(CategoryInput {
-            name: "Mục mới".into(),
-            ..Default::default()
-        })
+        .create_category(
+            &Actor::CLI,
+            CategoryInput {
+                name: "Mục mới".into(),
+                ..Default::default()
+            },
+        )
         .await
         .expect("category");
     assert!(category.id > max_category);
     let page = store
-        .create_page(PageInput {
-            title: "Liên hệ".into(),
-            ..Default::default()
-        })
+        .create_page(
+            &Actor::CLI,
+            PageInput {
+                title: "Liên hệ".into(),
+                ..Default::default()
+            },
+        )
         .await
         .expect("page");
     assert!(page.id > sample_page.id);
 });
+
+/// A category (or page, without a parent) inserted as the first schema takes it; its id.
+async fn old_row(store: &Store, table: &str, name: &str, slug: &str, parent: Option<i64>) -> i64 {
+    let t = "'2026-11-01T00:00:00Z'";
+    let sql = if table == "categories" {
+        let parent = parent.map_or("NULL".to_string(), |p| p.to_string());
+        format!(
+            "INSERT INTO categories (parent_id, name, slug, description, position, in_menu, created_at, updated_at) \
+             VALUES ({parent}, '{name}', '{slug}', '', 0, TRUE, {t}, {t})"
+        )
+    } else {
+        format!(
+            "INSERT INTO pages (title, slug, body, position, in_menu, created_at, updated_at) \
+             VALUES ('{name}', '{slug}', '', 0, TRUE, {t}, {t})"
+        )
+    };
+    assert_eq!(testing::execute(store, &sql).await.expect("insert"), 1);
+    let ids = if table == "categories" {
+        store
+            .categories()
+            .await
+            .expect("categories")
+            .into_iter()
+            .filter(|c| c.slug == slug)
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    } else {
+        store
+            .pages()
+            .await
+            .expect("pages")
+            .into_iter()
+            .filter(|p| p.slug == slug)
+            .map(|p| p.id)
+            .collect()
+    };
+    ids[0]
+}
 
 dual_test!(
     the_second_migration_keeps_what_the_first_schema_held,
@@ -903,19 +984,14 @@ dual_test!(
         let url = testing::fresh_url(backend).await;
         let store = Store::connect(&url).await.expect("connect");
         testing::migrate_to(&store, 1).await.expect("first schema");
-        // Content written by the store's own queries, which the first schema serves too.
-        let top = category(&store, "Tin tức").await;
-        let sub = store
-            .create_category(child_of("Trong nước", top))
-            .await
-            .expect("sub")
-            .id;
+        // Categories and pages as the first schema held them (the store's writes of them now
+        // need the audit log); articles and counts through the store's own queries.
+        let top = old_row(&store, "categories", "Tin tức", "tin-tuc", None).await;
+        let sub = old_row(&store, "categories", "Trong nước", "trong-nuoc", Some(top)).await;
         // A parent younger than its child: rows come back in id order, a child before its parent.
-        let portal = category(&store, "Cổng").await;
-        store
-            .update_category(top, child_of("Tin tức", portal))
-            .await
-            .expect("moved under a younger category");
+        let portal = old_row(&store, "categories", "Cổng", "cong", None).await;
+        let moved = format!("UPDATE categories SET parent_id = {portal} WHERE id = {top}");
+        assert_eq!(testing::execute(&store, &moved).await.expect("moved"), 1);
         let mut ids = Vec::new();
         for i in 0..3 {
             let mut input = published(&format!("Tin {i}"), sub, 10 - i);
@@ -926,13 +1002,7 @@ dual_test!(
             .flush_counts(&counts(&[(ids[0], 5), (ids[2], 2)], 3, "2026-11-27"))
             .await
             .expect("counts");
-        store
-            .create_page(PageInput {
-                title: "Giới thiệu".into(),
-                ..Default::default()
-            })
-            .await
-            .expect("page");
+        old_row(&store, "pages", "Giới thiệu", "gioi-thieu", None).await;
         // Times as the first schema could hold them: any offset, any fraction of a second.
         let odd = format!(
             "UPDATE articles SET published_at = '2026-11-20T10:00:00.987654321+07:00', \

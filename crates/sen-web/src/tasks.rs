@@ -1,10 +1,12 @@
 //! Background work of a node: booking counted views and visits, following the outbox, bringing
-//! scheduled articles into cached pages on time, keeping the visit figures current. Nothing here runs inside a reader's request.
+//! scheduled articles into cached pages on time, keeping the visit figures current, pruning ended
+//! sessions, old sign-in failures and audit entries past their retention. Nothing here runs
+//! inside a reader's request.
 
 use std::{sync::atomic::Ordering, time::Instant};
 
 use sen_core::{Change, format};
-use sen_store::{Backend, Booking};
+use sen_store::{AUDIT_RETENTION, Backend, Booking};
 use time::OffsetDateTime;
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -18,6 +20,10 @@ use crate::{
 
 /// How many served articles a tick re-reads to pick up views counted by other nodes.
 const REFRESH_LIMIT: usize = 500;
+
+/// How often ended sessions, old sign-in failures and expired audit entries are pruned (and once
+/// at start). Every node does it: the deletes are idempotent and cheap.
+const ACCOUNT_PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl App {
     /// Books what was counted in memory, in one transaction, with the visitors and marked views
@@ -137,6 +143,28 @@ impl App {
         }
     }
 
+    /// Deletes sessions past their time-outs, sign-in failures outside the throttling window and
+    /// audit entries past [`AUDIT_RETENTION`]. A failure is logged and tried again next time.
+    pub async fn prune_accounts(&self) {
+        let now = OffsetDateTime::now_utc();
+        let store = &self.store;
+        let results = [
+            ("sessions", store.prune_sessions(now).await),
+            ("sign-in failures", store.prune_login_failures(now).await),
+            (
+                "audit entries",
+                store.prune_audit_log(now - AUDIT_RETENTION).await,
+            ),
+        ];
+        for (what, result) in results {
+            match result {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "pruned old {what}"),
+                Err(err) => tracing::warn!(error = %err, "pruning old {what} failed"),
+            }
+        }
+    }
+
     /// Drops the cached pages that should now show articles whose publication time came after
     /// `since`: no change event reports a scheduled time arriving, so each node watches its own
     /// catalogue. Returns the moment checked up to.
@@ -218,6 +246,7 @@ impl Tasks {
         }));
 
         let follower = app.clone();
+        let stopped_pruner = stopped.clone();
         let mut rx = stopped;
         let mut last = app.start_position;
         handles.push(tokio::spawn(async move {
@@ -238,6 +267,21 @@ impl Tasks {
                     }
                     pruned = Instant::now();
                 }
+            }
+        }));
+
+        let pruner = app.clone();
+        let mut rx = stopped_pruner;
+        handles.push(tokio::spawn(async move {
+            // The first tick is at once: a node that restarts often still prunes.
+            let mut interval = tokio::time::interval(ACCOUNT_PRUNE_EVERY);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    _ = rx.changed() => break,
+                }
+                pruner.prune_accounts().await;
             }
         }));
         Self {

@@ -370,12 +370,19 @@ dual_test!(
                 "/api/v1/articles",
                 "/api/v1/articles/{id}",
                 "/api/v1/categories",
+                "/api/v1/categories/{id}",
+                "/api/v1/pages",
+                "/api/v1/pages/{id}",
+                "/api/v1/site",
                 "/api/v1/stats"
             ]
         );
         assert_eq!(doc, serde_json::to_value(sen_web::openapi()).expect("doc"));
-        // Every documented route answers as documented.
-        for path in &paths {
+        // Every documented read answers as documented (the writes: tests/api_writes.rs).
+        for path in paths
+            .iter()
+            .filter(|p| doc["paths"][**p]["get"].is_object())
+        {
             let path = path.replace("{id}", &ids[0].to_string());
             let (status, _) = json(&node, &path).await;
             assert_eq!(status, 200, "{path}");

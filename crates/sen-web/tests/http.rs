@@ -2,7 +2,7 @@
 
 use std::{io::Read, time::Duration};
 
-use sen_core::{ArticleInput, ArticleStatus, Site};
+use sen_core::{Actor, ArticleInput, ArticleStatus, Site};
 use sen_store::{Backend, Store, dual_test, testing};
 use sen_web::WebConfig;
 use serde_json::Value;
@@ -232,10 +232,13 @@ dual_test!(changes_show_at_the_next_request, |backend| async move {
     // A page in another category that doesn't show the article stays cached.
     let site = store.site().await.expect("site");
     store
-        .put_site(Site {
-            name: "Tên mới của Liên hiệp".into(),
-            ..site
-        })
+        .put_site(
+            &Actor::CLI,
+            Site {
+                name: "Tên mới của Liên hiệp".into(),
+                ..site
+            },
+        )
         .await
         .expect("site");
     let html = page_text(&c, node.url(&other)).await;
@@ -582,10 +585,13 @@ async fn two_nodes_share_one_postgres() {
     // A change through node A's store reaches node B's cached page within a second.
     let site = store_a.site().await.expect("site");
     store_a
-        .put_site(Site {
-            name: "Đổi tên qua nút A".into(),
-            ..site
-        })
+        .put_site(
+            &Actor::CLI,
+            Site {
+                name: "Đổi tên qua nút A".into(),
+                ..site
+            },
+        )
         .await
         .expect("site");
     let started = std::time::Instant::now();

@@ -1,18 +1,24 @@
-//! The read-only JSON API under `/api/v1`, with its OpenAPI document made from the same code.
+//! The JSON API under `/api/v1`, with its OpenAPI document made from the same code: reads for
+//! anyone, writes (the site identity, categories, pages) for a bearer token the policy allows.
 
+mod auth;
 mod types;
+mod writes;
 
 use std::collections::HashMap;
 
 use axum::{
     Json, Router,
     extract::{RawQuery, State},
-    http::{HeaderValue, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{any, get},
 };
 use sen_core::{Article, format};
-use utoipa::OpenApi;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use types::*;
@@ -26,7 +32,7 @@ use crate::{
         catalog::{Entry, ListFilter},
         chrome::Chrome,
     },
-    urls::{article_path, category_path, positive, tag_path},
+    urls::{article_path, positive, tag_path},
 };
 
 const MAX_PER_PAGE: i64 = 100;
@@ -36,12 +42,35 @@ const MAX_PER_PAGE: i64 = 100;
     info(
         title = "sen JSON API",
         version = "1",
-        description = "Published articles, categories and visit figures of a sen portal. Read-only; \
-                       every error answers `{\"error\":{\"code\",\"message\",\"field\"}}`."
+        description = "Published articles, categories and visit figures of a sen portal, and \
+                       writes of the site identity, categories and pages with an API token \
+                       (`Authorization: Bearer sen_…`, made by `sen token create`). Every error \
+                       answers `{\"error\":{\"code\",\"message\",\"field\"}}`."
     ),
-    tags((name = "articles"), (name = "categories"), (name = "stats"))
+    modifiers(&BearerToken),
+    tags((name = "articles"), (name = "categories"), (name = "pages"), (name = "site"), (name = "stats"))
 )]
 struct ApiDoc;
+
+/// The `bearer` security scheme the write endpoints name.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token of `sen token create`: `sen_` and 43 characters",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The API's routes with their OpenAPI document: every route is registered through `routes!`, so
 /// the document lists exactly what the router serves.
@@ -52,7 +81,11 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
             OpenApiRouter::new()
                 .routes(routes!(articles))
                 .routes(routes!(article))
-                .routes(routes!(categories))
+                .routes(routes!(categories, writes::create_category))
+                .routes(routes!(writes::update_category, writes::delete_category))
+                .routes(routes!(pages, writes::create_page))
+                .routes(routes!(writes::update_page, writes::delete_page))
+                .routes(routes!(site, writes::put_site))
                 .routes(routes!(stats)),
         )
         .split_for_parts();
@@ -72,30 +105,76 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         )
         .route(
             "/api/v1/{*rest}",
-            get(|| async { ApiError(Error::not_found()) }),
+            any(|| async { ApiError::Failed(Error::not_found()) }),
         );
     (router, doc)
 }
 
-/// An error as the API answers it: the taxonomy's status and code, as JSON.
+/// An error as the API answers it: the taxonomy's status and code, as JSON; or a refusal of the
+/// caller (401, 403), in the same shape.
 #[derive(Debug)]
-pub struct ApiError(pub Error);
+pub enum ApiError {
+    Failed(Error),
+    /// No valid bearer token; `presented` when one was sent but is not good.
+    Unauthorized {
+        presented: bool,
+    },
+    /// The token's user may not do this.
+    Forbidden,
+}
 
 impl<E: Into<Error>> From<E> for ApiError {
     fn from(err: E) -> Self {
-        Self(err.into())
+        Self::Failed(err.into())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.0.status(), Json(ErrorBody::from(&self.0))).into_response();
-        if self.0.code == ErrorCode::Unavailable {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        let refusal = |status: StatusCode, code, message: &str| {
+            let body = AuthErrorBody {
+                error: AuthErrorDetail {
+                    code,
+                    message: message.to_string(),
+                    field: None,
+                },
+            };
+            (status, Json(body)).into_response()
+        };
+        match self {
+            Self::Failed(err) => {
+                let mut response = (err.status(), Json(ErrorBody::from(&err))).into_response();
+                if err.code == ErrorCode::Unavailable {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                }
+                response
+            }
+            Self::Unauthorized { presented } => {
+                let mut response = refusal(
+                    StatusCode::UNAUTHORIZED,
+                    AuthErrorCode::Unauthorized,
+                    "an API token is needed: Authorization: Bearer <token>",
+                );
+                // RFC 6750: a challenge always; the error only when a token was sent.
+                let challenge = if presented {
+                    "Bearer realm=\"sen\", error=\"invalid_token\""
+                } else {
+                    "Bearer realm=\"sen\""
+                };
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
+                response
+            }
+            Self::Forbidden => refusal(
+                StatusCode::FORBIDDEN,
+                AuthErrorCode::Forbidden,
+                "this account's role may not do this",
+            ),
         }
-        response
     }
 }
 
@@ -259,18 +338,45 @@ async fn categories(State(app): State<App>) -> Result<Json<CategoryList>, ApiErr
     let items = chrome
         .categories
         .iter()
-        .map(|c| CategoryItem {
-            id: c.id,
-            parent_id: c.parent_id,
-            name: c.name.clone(),
-            slug: c.slug.clone(),
-            description: c.description.clone(),
-            position: c.position,
-            in_menu: c.in_menu,
-            url: format!("{base}{}", category_path(&c.slug)),
-        })
+        .map(|c| writes::category_item(base, c))
         .collect();
     Ok(Json(CategoryList { items }))
+}
+
+/// The site identity, as the footer shows it.
+#[utoipa::path(
+    get,
+    path = "/site",
+    tag = "site",
+    responses(
+        (status = 200, description = "The identity", body = SiteBody),
+        (status = 503, description = "The database did not answer", body = ErrorBody),
+    )
+)]
+async fn site(State(app): State<App>) -> Result<Json<SiteBody>, ApiError> {
+    let chrome = app.read.chrome().await?;
+    Ok(Json(chrome.site.clone().into()))
+}
+
+/// Every static page, in menu order.
+#[utoipa::path(
+    get,
+    path = "/pages",
+    tag = "pages",
+    responses(
+        (status = 200, description = "The pages", body = PageList),
+        (status = 503, description = "The database did not answer", body = ErrorBody),
+    )
+)]
+async fn pages(State(app): State<App>) -> Result<Json<PageList>, ApiError> {
+    let chrome = app.read.chrome().await?;
+    let base = &app.config.base_url;
+    let items = chrome
+        .pages
+        .iter()
+        .map(|p| writes::page_item(base, p.clone()))
+        .collect();
+    Ok(Json(PageList { items }))
 }
 
 /// Visit figures, live.

@@ -147,3 +147,210 @@ impl From<&Error> for ErrorBody {
         }
     }
 }
+
+/// Why a write was refused before it was looked at: no valid token, or a role that may not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthErrorCode {
+    /// No `Authorization: Bearer` token, or one that is unknown, revoked, expired or whose user
+    /// is disabled (401).
+    Unauthorized,
+    /// The token's user may not do this (403).
+    Forbidden,
+}
+
+/// The body of a 401 or 403: the same shape as every other error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthErrorBody {
+    pub error: AuthErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthErrorDetail {
+    pub code: AuthErrorCode,
+    pub message: String,
+    /// Always null: no field is at fault.
+    pub field: Option<String>,
+}
+
+/// The site identity, whole: `PUT` replaces every field (one left out is emptied). The footer's
+/// legally required fields (`name`, `governing_body`, `address`, `phone`, `email`,
+/// `responsible_person`) may not be empty.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteBody {
+    pub name: String,
+    pub short_name: String,
+    pub governing_body: String,
+    pub tagline: String,
+    pub address: String,
+    /// Digits with `+ ( ) . - / , ;` and spaces; at least six digits.
+    pub phone: String,
+    pub fax: String,
+    /// An e-mail address.
+    // Not `format = Email`: the document's default, "", would not be one.
+    pub email: String,
+    /// The person responsible for the content.
+    pub responsible_person: String,
+    pub credit_note: String,
+    pub license_note: String,
+    /// A local path starting with `/`, or an http(s) URL; may be empty.
+    pub logo_url: String,
+    pub banner_url: String,
+    /// Visits counted before the site moved to sen; added to the all-time total.
+    #[schema(minimum = 0)]
+    pub visits_base: i64,
+}
+
+impl From<SiteBody> for sen_core::Site {
+    fn from(b: SiteBody) -> Self {
+        Self {
+            name: b.name,
+            short_name: b.short_name,
+            governing_body: b.governing_body,
+            tagline: b.tagline,
+            address: b.address,
+            phone: b.phone,
+            fax: b.fax,
+            email: b.email,
+            responsible_person: b.responsible_person,
+            credit_note: b.credit_note,
+            license_note: b.license_note,
+            logo_url: b.logo_url,
+            banner_url: b.banner_url,
+            visits_base: b.visits_base,
+        }
+    }
+}
+
+impl From<sen_core::Site> for SiteBody {
+    fn from(s: sen_core::Site) -> Self {
+        Self {
+            name: s.name,
+            short_name: s.short_name,
+            governing_body: s.governing_body,
+            tagline: s.tagline,
+            address: s.address,
+            phone: s.phone,
+            fax: s.fax,
+            email: s.email,
+            responsible_person: s.responsible_person,
+            credit_note: s.credit_note,
+            license_note: s.license_note,
+            logo_url: s.logo_url,
+            banner_url: s.banner_url,
+            visits_base: s.visits_base,
+        }
+    }
+}
+
+/// A new category. `slug` is made from the name when left out.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewCategory {
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub slug: Option<String>,
+    pub description: String,
+    #[schema(minimum = 0, maximum = 100000)]
+    pub position: i32,
+    /// Default true.
+    pub in_menu: bool,
+}
+
+impl Default for NewCategory {
+    fn default() -> Self {
+        Self {
+            parent_id: None,
+            name: String::new(),
+            slug: None,
+            description: String::new(),
+            position: 0,
+            in_menu: true,
+        }
+    }
+}
+
+/// Some fields of a category; those left out stay. A new `slug` keeps the old address answering
+/// with a redirect; `parent_id: null` moves it to the top.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CategoryPatch {
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    #[schema(minimum = 0, maximum = 100000)]
+    pub position: Option<i32>,
+    pub in_menu: Option<bool>,
+}
+
+/// A new static page. `slug` is made from the title when left out.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewPage {
+    pub title: String,
+    pub slug: Option<String>,
+    /// HTML; sanitised on the way in.
+    pub body: String,
+    #[schema(minimum = 0, maximum = 100000)]
+    pub position: i32,
+    /// Default true.
+    pub in_menu: bool,
+}
+
+impl Default for NewPage {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            slug: None,
+            body: String::new(),
+            position: 0,
+            in_menu: true,
+        }
+    }
+}
+
+/// Some fields of a static page; those left out stay. A new `slug` keeps the old address
+/// answering with a redirect.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PagePatch {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub body: Option<String>,
+    #[schema(minimum = 0, maximum = 100000)]
+    pub position: Option<i32>,
+    pub in_menu: Option<bool>,
+}
+
+/// A static page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageItem {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    /// Sanitised HTML.
+    pub body: String,
+    pub position: i32,
+    pub in_menu: bool,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageList {
+    pub items: Vec<PageItem>,
+}
+
+/// A field that is present, even as `null`: `Some(None)`; absent fields take the default `None`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}

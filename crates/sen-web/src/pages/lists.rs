@@ -145,37 +145,51 @@ pub async fn category(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let path = category_path(&slug);
-    serve_list(app, path.clone(), query, headers, |_, chrome| async move {
-        let c = chrome
-            .category_by_slug(&slug)
-            .ok_or_else(PageError::not_found)?;
-        let ids = chrome.with_descendants(c.id);
-        let breadcrumbs: Vec<(String, String)> = chrome
-            .trail(c.id)
-            .into_iter()
-            .map(|k| (k.name.clone(), category_path(&k.slug)))
-            .collect();
-        let subcategories = chrome
+    // Read again by serve_list, which refuses a bad one before this is used.
+    let number = parse_page_number(query.as_deref()).unwrap_or(1);
+    serve_list(
+        app,
+        path.clone(),
+        query,
+        headers,
+        move |app, chrome| async move {
+            let Some(c) = chrome.category_by_slug(&slug) else {
+                // A renamed category's old address moves permanently to the current one.
+                return Err(match app.store.category_redirect(&slug).await? {
+                    Some(current) => {
+                        PageError::Moved(with_query_key(&category_path(&current), number))
+                    }
+                    None => PageError::not_found(),
+                });
+            };
+            let ids = chrome.with_descendants(c.id);
+            let breadcrumbs: Vec<(String, String)> = chrome
+                .trail(c.id)
+                .into_iter()
+                .map(|k| (k.name.clone(), category_path(&k.slug)))
+                .collect();
+            let subcategories = chrome
             .categories
             .iter()
             .filter(|k| k.parent_id == Some(c.id))
             .map(|k| minijinja::context! {name => k.name.as_str(), url => category_path(&k.slug)})
             .collect();
-        Ok(ListPage {
-            kind: "category",
-            heading: c.name.clone(),
-            description: c.description.clone(),
-            path,
-            deps: ids.iter().map(|id| Dep::Category(*id)).collect(),
-            filter: ListFilter {
-                categories: ids,
-                ..Default::default()
-            },
-            subcategories,
-            breadcrumbs,
-            active: Some(c.id),
-        })
-    })
+            Ok(ListPage {
+                kind: "category",
+                heading: c.name.clone(),
+                description: c.description.clone(),
+                path,
+                deps: ids.iter().map(|id| Dep::Category(*id)).collect(),
+                filter: ListFilter {
+                    categories: ids,
+                    ..Default::default()
+                },
+                subcategories,
+                breadcrumbs,
+                active: Some(c.id),
+            })
+        },
+    )
     .await
 }
 

@@ -21,11 +21,13 @@ pub async fn page(
     let render_app = app.clone();
     let (page, hit) = cached(&app, path.clone(), || async move {
         let app = render_app;
-        let p = app
-            .store
-            .page_by_slug(&slug)
-            .await?
-            .ok_or_else(PageError::not_found)?;
+        let Some(p) = app.store.page_by_slug(&slug).await? else {
+            // A renamed page's old address moves permanently to the current one.
+            return Err(match app.store.page_redirect(&slug).await? {
+                Some(current) => PageError::Moved(page_path(&current)),
+                None => PageError::not_found(),
+            });
+        };
         let chrome = app.read.chrome().await?;
         let mut deps = vec![Dep::Page(p.id)];
         let most_read = app.read.most_read().await?;

@@ -588,10 +588,13 @@ mod tests {
         |backend| async move {
             let store = sen_store::testing::store(backend).await;
             let category = store
-                .create_category(sen_core::CategoryInput {
-                    name: "Tin".into(),
-                    ..Default::default()
-                })
+                .create_category(
+                    &sen_core::Actor::CLI,
+                    sen_core::CategoryInput {
+                        name: "Tin".into(),
+                        ..Default::default()
+                    },
+                )
                 .await
                 .expect("category")
                 .id;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sen_core::{ArticleInput, ArticleStatus, CategoryInput, PageInput, Site};
+use sen_core::{Actor, ArticleInput, ArticleStatus, CategoryInput, PageInput, Site};
 use sen_store::Store;
 use sen_web::{App, Limits, Tasks, WebConfig};
 use serde_json::Value;
@@ -92,43 +92,55 @@ pub fn client() -> reqwest::Client {
 /// A small portal: two categories (one inside the other), a page, 15 published articles, one draft.
 pub async fn seed(store: &Store) -> Vec<i64> {
     store
-        .put_site(Site {
-            name: "Liên hiệp Hội Thử nghiệm".into(),
-            governing_body: "UBND tỉnh Thử nghiệm".into(),
-            address: "Số 1 đường Thử".into(),
-            phone: "0200 000 000".into(),
-            email: "lh@example.vn".into(),
-            responsible_person: "Bà Nguyễn Thị Thử".into(),
-            credit_note: "Ghi rõ nguồn khi phát hành lại.".into(),
-            visits_base: 1000,
-            ..Default::default()
-        })
+        .put_site(
+            &Actor::CLI,
+            Site {
+                name: "Liên hiệp Hội Thử nghiệm".into(),
+                governing_body: "UBND tỉnh Thử nghiệm".into(),
+                address: "Số 1 đường Thử".into(),
+                phone: "0200 000 000".into(),
+                email: "lh@example.vn".into(),
+                responsible_person: "Bà Nguyễn Thị Thử".into(),
+                credit_note: "Ghi rõ nguồn khi phát hành lại.".into(),
+                visits_base: 1000,
+                ..Default::default()
+            },
+        )
         .await
         .expect("site");
     let news = store
-        .create_category(CategoryInput {
-            name: "Tin tức".into(),
-            in_menu: true,
-            ..Default::default()
-        })
+        .create_category(
+            &Actor::CLI,
+            CategoryInput {
+                name: "Tin tức".into(),
+                in_menu: true,
+                ..Default::default()
+            },
+        )
         .await
         .expect("category");
     let child = store
-        .create_category(CategoryInput {
-            name: "Chuyển đổi số".into(),
-            parent_id: Some(news.id),
-            in_menu: true,
-            ..Default::default()
-        })
+        .create_category(
+            &Actor::CLI,
+            CategoryInput {
+                name: "Chuyển đổi số".into(),
+                parent_id: Some(news.id),
+                in_menu: true,
+                ..Default::default()
+            },
+        )
         .await
         .expect("category");
     store
-        .create_page(PageInput {
-            title: "Giới thiệu".into(),
-            body: "<p>Về chúng tôi</p>".into(),
-            in_menu: true,
-            ..Default::default()
-        })
+        .create_page(
+            &Actor::CLI,
+            PageInput {
+                title: "Giới thiệu".into(),
+                body: "<p>Về chúng tôi</p>".into(),
+                in_menu: true,
+                ..Default::default()
+            },
+        )
         .await
         .expect("page");
     let mut ids = Vec::new();
