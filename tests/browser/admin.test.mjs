@@ -171,7 +171,27 @@ test('an administrator adds a user and sees the one-time password', async () => 
   await context.close();
 });
 
-const ADMIN_PAGES = ['/admin', '/admin/users', '/admin/users/new', '/admin/account', '/admin/audit', '/admin/password'];
+test('an administrator changes the phone number and the public footer shows it at the next request', async () => {
+  const { context, page } = await adminPage();
+  await page.goto(`${base}/admin/site`);
+  const phone = page.getByLabel('Điện thoại');
+  await phone.fill('');
+  await page.getByRole('button', { name: 'Lưu thay đổi' }).click();
+  await assert.doesNotReject(page.getByRole('alert').getByRole('link').first().waitFor());
+  assert.equal(await page.locator('#phone').getAttribute('aria-invalid'), 'true', 'a legally required field');
+  await page.getByLabel('Điện thoại').fill('0235 3 777 666');
+  await page.getByRole('button', { name: 'Lưu thay đổi' }).click();
+  await assert.doesNotReject(page.getByText('Đã lưu thông tin đơn vị').waitFor());
+  const reader = await browser.newContext();
+  const home = await reader.newPage();
+  await home.goto(`${base}/`);
+  await assert.doesNotReject(home.locator('footer').getByText('0235 3 777 666').waitFor());
+  await reader.close();
+  await context.close();
+});
+
+const ADMIN_PAGES = ['/admin', '/admin/site', '/admin/categories', '/admin/categories/new', '/admin/pages',
+  '/admin/pages/new', '/admin/users', '/admin/users/new', '/admin/account', '/admin/audit', '/admin/password'];
 
 for (const width of Object.keys(WIDTHS)) {
   test(`admin pages at ${width} width: no axe violation, nothing against the CSP, no overflow`, async () => {

@@ -14,6 +14,11 @@ macro_rules! embedded {
 }
 
 const TEMPLATES: &[(&str, &str)] = embedded![
+    "templates/site.html",
+    "templates/categories.html",
+    "templates/category_form.html",
+    "templates/pages.html",
+    "templates/page_form.html",
     "templates/layout.html",
     "templates/macros.html",
     "templates/login.html",
@@ -84,6 +89,11 @@ impl AdminUi {
             .get(key)
             .cloned()
             .unwrap_or_else(|| key.to_string())
+    }
+
+    /// A message the catalogue may not have (an optional hint).
+    pub fn optional_message(&self, key: &str) -> Option<String> {
+        self.messages.get(key).cloned()
     }
 
     /// A file of `/admin/static/`: its type and content.

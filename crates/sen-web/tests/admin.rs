@@ -539,3 +539,178 @@ dual_test!(own_password_and_tokens, |backend| async move {
     );
     node.stop().await;
 });
+
+dual_test!(
+    site_categories_and_pages_from_the_admin,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        seed(&store).await;
+        add_user(&store, "quantri", Role::Admin).await;
+        add_user(&store, "bientap", Role::Editor).await;
+        let node = Node::start(store.clone(), config()).await;
+        let c = browser();
+        sign_in(&c, &node, "quantri", PASSWORD).await;
+
+        // The site: every broken rule is named at once, nothing is stored; then a good change shows
+        // in the public footer at the next request.
+        let token = page_token(&c, &node, "/admin/site").await;
+        let site = store.site().await.expect("site");
+        let mut form: Vec<(&str, String)> = vec![
+            ("_csrf", token.clone()),
+            ("name", site.name.clone()),
+            ("governing_body", site.governing_body.clone()),
+            ("address", String::new()),
+            ("phone", "gọi tôi".into()),
+            ("email", site.email.clone()),
+            ("responsible_person", site.responsible_person.clone()),
+            ("visits_base", "0".into()),
+        ];
+        let refused = c
+            .post(node.url("/admin/site"))
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = refused.text().await.expect("text");
+        assert!(html.contains("href=\"#address\"") && html.contains("href=\"#phone\""));
+        assert_eq!(store.site().await.expect("site"), site, "nothing stored");
+        form[3].1 = "Số 9 đường Hùng Vương".into();
+        form[4].1 = "0235 3 999 888".into();
+        let saved = c
+            .post(node.url("/admin/site"))
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let home = page_text(&client(), node.url("/")).await;
+        assert!(home.contains("0235 3 999 888") && home.contains("Số 9 đường Hùng Vương"));
+
+        // A category: created, renamed (the old address redirects), refused deletion while not empty.
+        let token = page_token(&c, &node, "/admin/categories/new").await;
+        let created = c
+            .post(node.url("/admin/categories/new"))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("name", "Hoạt động hội viên"),
+                ("slug", ""),
+                ("position", "9"),
+                ("in_menu", "1"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+        let made = store
+            .categories()
+            .await
+            .expect("categories")
+            .into_iter()
+            .find(|k| k.name == "Hoạt động hội viên")
+            .expect("created");
+        assert_eq!(made.slug, "hoat-dong-hoi-vien");
+        let renamed = c
+            .post(node.url(&format!("/admin/categories/{}", made.id)))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("name", "Hội viên"),
+                ("slug", "hoi-vien"),
+                ("position", "9"),
+                ("in_menu", "1"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(renamed.status(), StatusCode::SEE_OTHER);
+        let old = client()
+            .get(node.url("/chuyen-muc/hoat-dong-hoi-vien"))
+            .send()
+            .await
+            .expect("old address");
+        assert_eq!(old.status(), StatusCode::MOVED_PERMANENTLY);
+        let parent = store
+            .categories()
+            .await
+            .expect("categories")
+            .into_iter()
+            .find(|k| k.parent_id.is_none() && k.id != made.id)
+            .expect("a seeded category");
+        let refused = c
+            .post(node.url(&format!("/admin/categories/{}/delete", parent.id)))
+            .form(&[("_csrf", token.as_str())])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), StatusCode::CONFLICT);
+        assert!(
+            refused
+                .text()
+                .await
+                .expect("text")
+                .contains("Chưa xóa được")
+        );
+        let deleted = c
+            .post(node.url(&format!("/admin/categories/{}/delete", made.id)))
+            .form(&[("_csrf", token.as_str())])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+
+        // A static page: a script in its body does not survive; a taken slug is named.
+        let token = page_token(&c, &node, "/admin/pages/new").await;
+        let page = c
+            .post(node.url("/admin/pages/new"))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("title", "Liên hệ tòa soạn"),
+                ("slug", "lien-he-toa-soan"),
+                ("body", "<p>Gọi <b>0235</b></p><script>alert(1)</script>"),
+                ("position", "3"),
+                ("in_menu", "1"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(page.status(), StatusCode::SEE_OTHER);
+        let public = page_text(&client(), node.url("/trang/lien-he-toa-soan")).await;
+        assert!(public.contains("<b>0235</b>") && !public.contains("alert(1)"));
+        let taken = c
+            .post(node.url("/admin/pages/new"))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("title", "Trùng"),
+                ("slug", "lien-he-toa-soan"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(taken.text().await.expect("text").contains("href=\"#slug\""));
+
+        // An editor may not change any of it.
+        let editor = browser();
+        sign_in(&editor, &node, "bientap", PASSWORD).await;
+        for path in ["/admin/site", "/admin/categories", "/admin/pages/new"] {
+            let page = editor.get(node.url(path)).send().await.expect("page");
+            assert_eq!(page.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+        let log = store
+            .audit_log(&AuditQuery {
+                action: Some(AuditAction::SiteUpdate),
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("audit");
+        // The seed wrote the site first; the newest entry is the admin's, with before and after.
+        assert_eq!(log.entries[0].actor_name, "quantri");
+        assert!(
+            log.entries[0]
+                .details
+                .to_string()
+                .contains("0235 3 999 888")
+        );
+        node.stop().await;
+    }
+);

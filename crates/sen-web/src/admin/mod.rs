@@ -4,14 +4,18 @@
 //! - `session`: the layer every admin request passes (session, same-origin and CSRF checks,
 //!   headers) and the `Staff` extractor;
 //! - `auth`: sign in and out, the password;
-//! - `dashboard`, `users`, `account` (one's own tokens and sessions), `audit`.
+//! - `dashboard`, `site` (identity and settings), `categories`, `pages` (static pages), `users`,
+//!   `account` (one's own tokens and sessions), `audit`.
 
 mod account;
 mod audit;
 mod auth;
+mod categories;
 mod dashboard;
 mod forms;
+mod pages;
 mod session;
+mod site;
 mod users;
 
 use axum::{
@@ -54,6 +58,24 @@ pub fn router(app: &App) -> Router<App> {
             "/admin/account/sign-out-everywhere",
             post(account::sign_out_everywhere),
         )
+        .route("/admin/site", get(site::site_form).post(site::save_site))
+        .route("/admin/categories", get(categories::list))
+        .route(
+            "/admin/categories/new",
+            get(categories::new_form).post(categories::create),
+        )
+        .route(
+            "/admin/categories/{id}",
+            get(categories::edit_form).post(categories::update),
+        )
+        .route("/admin/categories/{id}/delete", post(categories::delete))
+        .route("/admin/pages", get(pages::list))
+        .route("/admin/pages/new", get(pages::new_form).post(pages::create))
+        .route(
+            "/admin/pages/{id}",
+            get(pages::edit_form).post(pages::update),
+        )
+        .route("/admin/pages/{id}/delete", post(pages::delete))
         .route("/admin/users", get(users::list))
         .route("/admin/users/new", get(users::new_form).post(users::create))
         .route(
@@ -115,8 +137,15 @@ struct NavItem {
 
 /// The sections a member of staff may open, as the policy says.
 fn nav(ui: &AdminUi, user: &User, section: &str) -> Vec<NavItem> {
-    let items: [(&str, &str, bool); 4] = [
+    let items: [(&str, &str, bool); 7] = [
         ("/admin", "nav_dashboard", true),
+        ("/admin/site", "nav_site", policy::can_edit_site(user)),
+        (
+            "/admin/categories",
+            "nav_categories",
+            policy::can_manage_categories(user),
+        ),
+        ("/admin/pages", "nav_pages", policy::can_manage_pages(user)),
         ("/admin/users", "nav_users", policy::can_manage_users(user)),
         (
             "/admin/audit",

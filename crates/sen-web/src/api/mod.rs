@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use axum::{
     Json, Router,
     extract::{RawQuery, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, header},
     response::{IntoResponse, Response},
     routing::{any, get},
 };
@@ -131,15 +131,9 @@ impl<E: Into<Error>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let refusal = |status: StatusCode, code, message: &str| {
-            let body = AuthErrorBody {
-                error: AuthErrorDetail {
-                    code,
-                    message: message.to_string(),
-                    field: None,
-                },
-            };
-            (status, Json(body)).into_response()
+        let refusal = |code, message: &str| {
+            let err = Error::new(code, message);
+            (err.status(), Json(ErrorBody::from(&err))).into_response()
         };
         match self {
             Self::Failed(err) => {
@@ -153,8 +147,7 @@ impl IntoResponse for ApiError {
             }
             Self::Unauthorized { presented } => {
                 let mut response = refusal(
-                    StatusCode::UNAUTHORIZED,
-                    AuthErrorCode::Unauthorized,
+                    ErrorCode::Unauthorized,
                     "an API token is needed: Authorization: Bearer <token>",
                 );
                 // RFC 6750: a challenge always; the error only when a token was sent.
@@ -169,11 +162,7 @@ impl IntoResponse for ApiError {
                 );
                 response
             }
-            Self::Forbidden => refusal(
-                StatusCode::FORBIDDEN,
-                AuthErrorCode::Forbidden,
-                "this account's role may not do this",
-            ),
+            Self::Forbidden => refusal(ErrorCode::Forbidden, "this account's role may not do this"),
         }
     }
 }

@@ -148,31 +148,6 @@ impl From<&Error> for ErrorBody {
     }
 }
 
-/// Why a write was refused before it was looked at: no valid token, or a role that may not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthErrorCode {
-    /// No `Authorization: Bearer` token, or one that is unknown, revoked, expired or whose user
-    /// is disabled (401).
-    Unauthorized,
-    /// The token's user may not do this (403).
-    Forbidden,
-}
-
-/// The body of a 401 or 403: the same shape as every other error.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthErrorBody {
-    pub error: AuthErrorDetail,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthErrorDetail {
-    pub code: AuthErrorCode,
-    pub message: String,
-    /// Always null: no field is at fault.
-    pub field: Option<String>,
-}
-
 /// The site identity, whole: `PUT` replaces every field (one left out is emptied). The footer's
 /// legally required fields (`name`, `governing_body`, `address`, `phone`, `email`,
 /// `responsible_person`) may not be empty.

@@ -11,8 +11,7 @@ use super::{
     ApiError,
     auth::Staff,
     types::{
-        AuthErrorBody, CategoryItem, CategoryPatch, ErrorBody, NewCategory, NewPage, PageItem,
-        PagePatch, SiteBody,
+        CategoryItem, CategoryPatch, ErrorBody, NewCategory, NewPage, PageItem, PagePatch, SiteBody,
     },
 };
 use crate::{
@@ -90,9 +89,9 @@ pub(super) fn page_item(base: &str, p: Page) -> PageItem {
     responses(
         (status = 200, description = "The identity as stored", body = SiteBody),
         (status = 400, description = "The body is not a JSON object", body = ErrorBody),
-        (status = 401, description = "No valid token", body = AuthErrorBody,
+        (status = 401, description = "No valid token", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "Only administrators may", body = AuthErrorBody),
+        (status = 403, description = "Only administrators may", body = ErrorBody),
         (status = 422, description = "A field breaks a rule; `field` names it", body = ErrorBody),
         (status = 503, description = "The database did not answer", body = ErrorBody),
     )
@@ -118,9 +117,9 @@ pub(super) async fn put_site(
     responses(
         (status = 201, description = "The category as stored", body = CategoryItem),
         (status = 400, description = "The body is not a JSON object", body = ErrorBody),
-        (status = 401, description = "No valid token", body = AuthErrorBody,
+        (status = 401, description = "No valid token", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "Only administrators may", body = AuthErrorBody),
+        (status = 403, description = "Only administrators may", body = ErrorBody),
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 422, description = "A field breaks a rule, or the parent does not exist", body = ErrorBody),
         (status = 503, description = "The database did not answer", body = ErrorBody),
@@ -160,9 +159,9 @@ pub(super) async fn create_category(
     responses(
         (status = 200, description = "The category as stored", body = CategoryItem),
         (status = 400, description = "The id or the body can't be read", body = ErrorBody),
-        (status = 401, description = "No valid token", body = AuthErrorBody,
+        (status = 401, description = "No valid token", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "Only administrators may", body = AuthErrorBody),
+        (status = 403, description = "Only administrators may", body = ErrorBody),
         (status = 404, description = "No category has this id", body = ErrorBody),
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 422, description = "A field breaks a rule, or the move would make a cycle", body = ErrorBody),
@@ -202,9 +201,9 @@ pub(super) async fn update_category(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "The id can't be read", body = ErrorBody),
-        (status = 401, description = "No valid token", body = AuthErrorBody,
+        (status = 401, description = "No valid token", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "Only administrators may", body = AuthErrorBody),
+        (status = 403, description = "Only administrators may", body = ErrorBody),
         (status = 404, description = "No category has this id", body = ErrorBody),
         (status = 409, description = "It still has subcategories or articles (`field` says which)", body = ErrorBody),
         (status = 503, description = "The database did not answer", body = ErrorBody),
@@ -231,9 +230,9 @@ pub(super) async fn delete_category(
     responses(
         (status = 201, description = "The page as stored", body = PageItem),
         (status = 400, description = "The body is not a JSON object", body = ErrorBody),
-        (status = 401, description = "No valid token", body = AuthErrorBody,
+        (status = 401, description = "No valid token", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "Only administrators may", body = AuthErrorBody),
+        (status = 403, description = "Only administrators may", body = ErrorBody),
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 422, description = "A field breaks a rule", body = ErrorBody),
         (status = 503, description = "The database did not answer", body = ErrorBody),
@@ -272,9 +271,9 @@ pub(super) async fn create_page(
     responses(
         (status = 200, description = "The page as stored", body = PageItem),
         (status = 400, description = "The id or the body can't be read", body = ErrorBody),
-        (status = 401, description = "No valid token", body = AuthErrorBody,
+        (status = 401, description = "No valid token", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "Only administrators may", body = AuthErrorBody),
+        (status = 403, description = "Only administrators may", body = ErrorBody),
         (status = 404, description = "No page has this id", body = ErrorBody),
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 422, description = "A field breaks a rule", body = ErrorBody),
@@ -311,9 +310,9 @@ pub(super) async fn update_page(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "The id can't be read", body = ErrorBody),
-        (status = 401, description = "No valid token", body = AuthErrorBody,
+        (status = 401, description = "No valid token", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
-        (status = 403, description = "Only administrators may", body = AuthErrorBody),
+        (status = 403, description = "Only administrators may", body = ErrorBody),
         (status = 404, description = "No page has this id", body = ErrorBody),
         (status = 503, description = "The database did not answer", body = ErrorBody),
     )
