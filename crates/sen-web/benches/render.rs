@@ -94,12 +94,19 @@ fn main() {
             slug: "tri-thuc".into(),
         }],
     });
+    let most_read = sen_web::read::MostRead {
+        serial: 1,
+        list: Arc::new(cards.clone()),
+    };
     let context = || {
         let mut deps = Vec::new();
         let own = vec![
             ("other_news", context::cards(&chrome, &cards, &mut deps)),
             ("related", context::cards(&chrome, &cards, &mut deps)),
-            ("most_read", context::cards(&chrome, &cards, &mut deps)),
+            (
+                "most_read",
+                context::most_read(&chrome, &most_read, &mut deps),
+            ),
             ("article", context::article(&chrome, article.clone())),
         ];
         let crumbs = vec![("Chuyên mục số 2".into(), "/chuyen-muc/chuyen-muc-2".into())];

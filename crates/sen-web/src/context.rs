@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use minijinja::value::{Enumerator, Object, Value};
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use sen_core::{Article, format, text};
 
 use crate::{
     read::{
+        MostRead,
         cache::Dep,
         catalog::Entry,
         chrome::{Chrome, ChromeObject},
@@ -88,6 +89,55 @@ pub fn cards(chrome: &Arc<Chrome>, list: &[Arc<Entry>], deps: &mut Vec<Dep>) -> 
             })
             .collect::<Vec<_>>(),
     )
+}
+
+/// The most-read cards. Shown as `most_read#serial` where a value is written out for a key (the
+/// theme's `frame()`), so the block every page shares is rendered once per ranking.
+struct MostReadCards {
+    serial: u64,
+    cards: Vec<Value>,
+}
+
+impl std::fmt::Debug for MostReadCards {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "most_read#{}", self.serial)
+    }
+}
+
+impl Object for MostReadCards {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.cards.get(key.as_usize()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.cards.len())
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_ref(), f)
+    }
+}
+
+/// The most-read cards, and the dependencies of a page that shows them.
+pub fn most_read(chrome: &Arc<Chrome>, list: &MostRead, deps: &mut Vec<Dep>) -> Value {
+    deps.extend(list.iter().map(|a| Dep::Article(a.id)));
+    let cards = list
+        .iter()
+        .map(|a| {
+            Value::from_object(Card {
+                article: a.clone(),
+                chrome: chrome.clone(),
+            })
+        })
+        .collect();
+    Value::from_object(MostReadCards {
+        serial: list.serial,
+        cards,
+    })
 }
 
 /// The article of an article or print page, read lazily like a card.

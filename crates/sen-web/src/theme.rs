@@ -29,6 +29,7 @@ const EMBEDDED: &[(&str, &[u8])] = embedded![
     "templates/frames/masthead.html",
     "templates/frames/nav.html",
     "templates/frames/stats.html",
+    "templates/frames/popular.html",
     "templates/frames/footer.html",
     "templates/home.html",
     "templates/list.html",
@@ -363,6 +364,43 @@ mod frame_tests {
         let second = chrome("Hội B");
         let after = page(&theme, &second, "/", None);
         assert!(after.contains("Hội B") && !after.contains("Hội A"));
+    }
+
+    fn most_read(serial: u64, title: &str) -> crate::read::MostRead {
+        let entry = crate::read::catalog::Entry::new(sen_core::ListedArticle {
+            summary: sen_core::ArticleSummary {
+                id: 5,
+                title: title.into(),
+                slug: "bai".into(),
+                summary: String::new(),
+                cover_url: String::new(),
+                cover_caption: String::new(),
+                category_id: 7,
+                published_at: time::OffsetDateTime::UNIX_EPOCH,
+                views: 0,
+            },
+            featured: false,
+            tag_ids: vec![],
+        });
+        crate::read::MostRead {
+            serial,
+            list: Arc::new(vec![Arc::new(entry)]),
+        }
+    }
+
+    #[test]
+    fn the_most_read_block_follows_its_ranking() {
+        let theme = Theme::load(None, "vi").expect("theme");
+        let chrome = chrome("Hội A");
+        let render = |list: &crate::read::MostRead| {
+            let mut deps = Vec::new();
+            let own = vec![("most_read", context::most_read(&chrome, list, &mut deps))];
+            let ctx = context::page(&chrome, context::Meta::new(None, "/x"), vec![], None, own);
+            theme.render("base.html", ctx).expect("renders")
+        };
+        assert!(render(&most_read(1, "Bài thứ nhất")).contains("Bài thứ nhất"));
+        let again = render(&most_read(2, "Bài thứ hai"));
+        assert!(again.contains("Bài thứ hai") && !again.contains("Bài thứ nhất"));
     }
 
     #[test]

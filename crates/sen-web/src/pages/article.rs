@@ -92,7 +92,10 @@ pub async fn article(
         let own = vec![
             ("other_news", context::cards(&chrome, &other, &mut deps)),
             ("related", context::cards(&chrome, &related, &mut deps)),
-            ("most_read", context::cards(&chrome, &most_read, &mut deps)),
+            (
+                "most_read",
+                context::most_read(&chrome, &most_read, &mut deps),
+            ),
         ];
         let mut breadcrumbs: Vec<(String, String)> = chrome
             .trail(a.category_id)

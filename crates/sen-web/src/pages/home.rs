@@ -58,7 +58,7 @@ pub async fn home(State(app): State<App>, headers: HeaderMap) -> Result<Response
             ("featured", context::cards(&chrome, &featured, &mut deps)),
             ("latest", context::cards(&chrome, &latest, &mut deps)),
             ("sections", Value::from(sections)),
-            ("most_read", context::cards(&chrome, &most_read, &mut deps)),
+            ("most_read", context::most_read(&chrome, &most_read, &mut deps)),
         ];
         let mut meta = Meta::new(None, "/");
         meta.image = chrome.site.banner_url.clone();

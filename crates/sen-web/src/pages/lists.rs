@@ -101,7 +101,10 @@ async fn render_list(
         ("articles", context::cards(chrome, &articles, &mut deps)),
         ("subcategories", Value::from(list.subcategories)),
         ("pagination", pagination(&list.path, page, pages)),
-        ("most_read", context::cards(chrome, &most_read, &mut deps)),
+        (
+            "most_read",
+            context::most_read(chrome, &most_read, &mut deps),
+        ),
     ];
     let title = if page > 1 {
         format!("{} – {} {page}", list.heading, app.theme.message("page"))

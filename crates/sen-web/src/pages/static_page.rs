@@ -36,7 +36,7 @@ pub async fn page(
                 "page",
                 minijinja::context! {title => p.title.as_str(), body => p.body.as_str(), url => path.as_str()},
             ),
-            ("most_read", context::cards(&chrome, &most_read, &mut deps)),
+            ("most_read", context::most_read(&chrome, &most_read, &mut deps)),
         ];
         let mut meta = Meta::new(Some(p.title.clone()), path.clone());
         meta.description = text::strip_tags(&p.body);

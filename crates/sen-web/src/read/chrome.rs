@@ -116,8 +116,9 @@ impl Chrome {
     }
 }
 
-/// At most this many rendered frames are kept per version of the chrome; past it a frame is
-/// rendered on every use (a theme passing a per-page value to a frame must not grow memory).
+/// At most this many rendered frames are kept per version of the chrome; past it they are all let
+/// go and made again as they are used (frames of an older most-read ranking go that way, and a
+/// theme passing a per-page value to a frame can't grow memory).
 const MAX_FRAMES: usize = 256;
 
 /// What every page shows of the site, made once per version of the chrome.
@@ -218,9 +219,10 @@ impl ChromeValues {
 
     pub fn keep_frame(&self, key: String, frame: Value) {
         let mut frames = self.frames.lock();
-        if frames.len() < MAX_FRAMES {
-            frames.insert(key, frame);
+        if frames.len() >= MAX_FRAMES {
+            frames.clear();
         }
+        frames.insert(key, frame);
     }
 }
 

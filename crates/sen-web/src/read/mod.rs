@@ -13,7 +13,7 @@ pub mod memo;
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicI64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -31,6 +31,23 @@ use memo::Memo;
 
 /// A shared list of catalogue entries.
 pub type ArticleList = Arc<Vec<Arc<Entry>>>;
+
+/// The most read articles, and a number no other list made by this process has: what a kept
+/// rendering of the list is keyed on.
+#[derive(Clone)]
+pub struct MostRead {
+    pub serial: u64,
+    pub list: ArticleList,
+}
+
+impl std::ops::Deref for MostRead {
+    type Target = [Arc<Entry>];
+    fn deref(&self) -> &[Arc<Entry>] {
+        &self.list
+    }
+}
+
+static MOST_READ_SERIAL: AtomicU64 = AtomicU64::new(1);
 
 /// Where this node's seconds begin: see `ReadSide::now_secs`.
 const CLOCK_HEADROOM: u64 = 2 * 3600;
@@ -68,7 +85,7 @@ pub struct ReadSide {
     pub figures: VisitFigures,
     pub health: Health,
     chrome: Memo<Arc<Chrome>>,
-    most_read: Memo<ArticleList>,
+    most_read: Memo<MostRead>,
     started: Instant,
     /// Unix time of this node's second 0.
     base_unix: i64,
@@ -150,7 +167,7 @@ impl ReadSide {
 
     /// The most read articles of the last 7 days, recomputed at most once a minute and after
     /// every change.
-    pub async fn most_read(&self) -> Result<ArticleList, StoreError> {
+    pub async fn most_read(&self) -> Result<MostRead, StoreError> {
         if let Some(list) = self.most_read.get(|_| true) {
             return Ok(list);
         }
@@ -168,7 +185,10 @@ impl ReadSide {
                 .filter_map(|id| lists.get(*id).cloned())
                 .collect()
         };
-        let list = Arc::new(list);
+        let list = MostRead {
+            serial: MOST_READ_SERIAL.fetch_add(1, Ordering::Relaxed),
+            list: Arc::new(list),
+        };
         self.most_read.put(generation, list.clone());
         Ok(list)
     }
