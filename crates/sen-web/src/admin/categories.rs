@@ -10,9 +10,13 @@ use axum::{
 use minijinja::{Value, context, value::Serde};
 use sen_core::{Category, CategoryInput, policy};
 use sen_store::StoreError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{Staff, allowed, forms::FormErrors, page};
+use super::{
+    Staff, allowed,
+    forms::{Done, FormErrors, id_param, position},
+    page,
+};
 use crate::{app::App, error::Error, read::chrome::Chrome, urls::category_path};
 
 #[derive(Serialize)]
@@ -61,11 +65,6 @@ fn rows(chrome: &Chrome) -> Vec<Row> {
     out
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn list(
     State(app): State<App>,
     staff: Staff,
@@ -73,10 +72,7 @@ pub async fn list(
 ) -> Result<Response, Error> {
     allowed(policy::can_manage_categories(&staff.user))?;
     let chrome = app.read.chrome().await?;
-    let notice = done
-        .done
-        .as_deref()
-        .map(|key| app.admin_ui.message(&format!("notice_{key}")));
+    let notice = done.notice(&app.admin_ui);
     let own = context! { rows => Value::from(Serde(&rows(&chrome))), notice => notice };
     let title = app.admin_ui.message("nav_categories");
     Ok(page(
@@ -141,13 +137,7 @@ impl Typed {
                 }
             },
         };
-        let position = match self.position.trim() {
-            "" => 0,
-            text => text.parse().unwrap_or_else(|_| {
-                errors.add(ui, "position", "err_position");
-                0
-            }),
-        };
+        let position = position(&app.admin_ui, &self.position, errors);
         let slug = self.slug.trim();
         CategoryInput {
             parent_id,
@@ -272,9 +262,7 @@ pub async fn create(
 }
 
 async fn existing(app: &App, id: &str) -> Result<Category, Error> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| Error::invalid_parameter("id", "not a category id"))?;
+    let id = id_param(id)?;
     app.store.category(id).await?.ok_or_else(Error::not_found)
 }
 

@@ -4,9 +4,39 @@
 use minijinja::{Value, value::Serde};
 use sen_core::ValidationError;
 use sen_store::StoreError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{error::Error, staff_ui::AdminUi};
+
+/// `?done=…` after a redirect: which notice the page shows ("Đã lưu …").
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+impl Done {
+    pub fn notice(&self, ui: &AdminUi) -> Option<String> {
+        self.done
+            .as_deref()
+            .and_then(|key| ui.optional_message(&format!("notice_{key}")))
+    }
+}
+
+/// The id in an admin path; anything but plain digits is a 400.
+pub fn id_param(text: &str) -> Result<i64, Error> {
+    crate::urls::positive(text).ok_or_else(|| Error::invalid_parameter("id", "not an id"))
+}
+
+/// A menu position as typed: empty is 0, anything but a whole number is the field's error.
+pub fn position(ui: &AdminUi, text: &str, errors: &mut FormErrors) -> i32 {
+    match text.trim() {
+        "" => 0,
+        text => text.parse().unwrap_or_else(|_| {
+            errors.add(ui, "position", "err_position");
+            0
+        }),
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldError {

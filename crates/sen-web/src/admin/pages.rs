@@ -9,9 +9,13 @@ use axum::{
 };
 use minijinja::{Value, context, value::Serde};
 use sen_core::{Page, PageInput, policy};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{Staff, allowed, forms::FormErrors, page};
+use super::{
+    Staff, allowed,
+    forms::{Done, FormErrors, id_param, position},
+    page,
+};
 use crate::{app::App, error::Error, urls::page_path};
 
 #[derive(Serialize)]
@@ -21,11 +25,6 @@ struct Row {
     url: String,
     position: i32,
     in_menu: bool,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn list(
@@ -46,10 +45,7 @@ pub async fn list(
             in_menu: p.in_menu,
         })
         .collect();
-    let notice = done
-        .done
-        .as_deref()
-        .map(|key| app.admin_ui.message(&format!("notice_{key}")));
+    let notice = done.notice(&app.admin_ui);
     let own = context! { rows => Value::from(Serde(&rows)), notice => notice };
     let title = app.admin_ui.message("nav_pages");
     Ok(page(
@@ -100,13 +96,7 @@ impl Typed {
     }
 
     fn input(&self, app: &App, errors: &mut FormErrors) -> PageInput {
-        let position = match self.position.trim() {
-            "" => 0,
-            text => text.parse().unwrap_or_else(|_| {
-                errors.add(&app.admin_ui, "position", "err_position");
-                0
-            }),
-        };
+        let position = position(&app.admin_ui, &self.position, errors);
         let slug = self.slug.trim();
         PageInput {
             title: self.title.clone(),
@@ -201,9 +191,7 @@ pub async fn create(
 }
 
 async fn existing(app: &App, id: &str) -> Result<Page, Error> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| Error::invalid_parameter("id", "not a page id"))?;
+    let id = id_param(id)?;
     app.store.page(id).await?.ok_or_else(Error::not_found)
 }
 

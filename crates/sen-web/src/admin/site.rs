@@ -9,9 +9,12 @@ use axum::{
 };
 use minijinja::{Value, context};
 use sen_core::{Site, ValidationError, policy};
-use serde::Deserialize;
 
-use super::{Staff, allowed, forms::FormErrors, page};
+use super::{
+    Staff, allowed,
+    forms::{Done, FormErrors},
+    page,
+};
 use crate::{app::App, error::Error};
 
 /// The form's fields in its order: name, whether the law requires it, and the kind of input.
@@ -117,11 +120,6 @@ async fn site_page(
     response
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn site_form(
     State(app): State<App>,
     staff: Staff,
@@ -129,10 +127,7 @@ pub async fn site_form(
 ) -> Result<Response, Error> {
     allowed(policy::can_edit_site(&staff.user))?;
     let site = app.store.site().await?;
-    let notice = done
-        .done
-        .as_deref()
-        .map(|key| app.admin_ui.message(&format!("notice_{key}")));
+    let notice = done.notice(&app.admin_ui);
     let visits_base = site.visits_base.to_string();
     Ok(site_page(
         &app,
