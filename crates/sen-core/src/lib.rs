@@ -7,6 +7,7 @@ pub mod format;
 pub mod password;
 pub mod policy;
 pub mod text;
+pub mod totp;
 
 pub use accounts::{Actor, NewUser, Role, User};
 pub use domain::*;

@@ -53,6 +53,17 @@ pub fn can_manage_own_account(actor: &User) -> bool {
     active(actor)
 }
 
+/// The security settings: whether admins and editors must use a second factor.
+pub fn can_manage_security(actor: &User) -> bool {
+    is_admin(actor)
+}
+
+/// Whether `user` must enrol a second factor before anything else, when the portal `required`
+/// it: admins and editors without one; authors never.
+pub fn must_enrol_second_factor(user: &User, required: bool) -> bool {
+    required && !user.totp_enabled && matches!(user.role, Role::Admin | Role::Editor)
+}
+
 /// Start a new article (as its author).
 pub fn can_write_article(actor: &User) -> bool {
     active(actor)
@@ -119,6 +130,7 @@ mod tests {
             ),
             ("manage pages", can_manage_pages, [false, false, true]),
             ("view audit log", can_view_audit_log, [false, false, true]),
+            ("manage security", can_manage_security, [false, false, true]),
             ("own account", can_manage_own_account, [true, true, true]),
             ("write article", can_write_article, [true, true, true]),
             (
@@ -179,6 +191,24 @@ mod tests {
                     "a disabled {role:?} may not {action}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_second_factor_requirement_binds_admins_and_editors_only() {
+        for (role, bound) in [
+            (Role::Author, false),
+            (Role::Editor, true),
+            (Role::Admin, true),
+        ] {
+            let mut u = user(role, false);
+            assert_eq!(must_enrol_second_factor(&u, true), bound, "{role:?}");
+            assert!(
+                !must_enrol_second_factor(&u, false),
+                "{role:?}, not required"
+            );
+            u.totp_enabled = true;
+            assert!(!must_enrol_second_factor(&u, true), "{role:?}, enrolled");
         }
     }
 }
