@@ -37,10 +37,18 @@ pub enum AuditAction {
     PageCreate,
     PageUpdate,
     PageDelete,
+    SecondFactorEnable,
+    /// Turned off by its user, or reset by an administrator (a lost phone).
+    SecondFactorDisable,
+    /// A wrong code (or recovery code) after a right password, or to confirm who one is.
+    SecondFactorFailed,
+    RecoveryCodeUsed,
+    /// The security settings, before and after.
+    SecurityUpdate,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 24] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -60,6 +68,11 @@ impl AuditAction {
         Self::PageCreate,
         Self::PageUpdate,
         Self::PageDelete,
+        Self::SecondFactorEnable,
+        Self::SecondFactorDisable,
+        Self::SecondFactorFailed,
+        Self::RecoveryCodeUsed,
+        Self::SecurityUpdate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +96,11 @@ impl AuditAction {
             Self::PageCreate => "page_create",
             Self::PageUpdate => "page_update",
             Self::PageDelete => "page_delete",
+            Self::SecondFactorEnable => "second_factor_enable",
+            Self::SecondFactorDisable => "second_factor_disable",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::SecurityUpdate => "security_update",
         }
     }
 

@@ -12,6 +12,27 @@ pub(crate) fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A fresh secret for a second factor.
+pub(crate) fn totp_secret() -> [u8; sen_core::totp::SECRET_LEN] {
+    let mut secret = [0u8; sen_core::totp::SECRET_LEN];
+    rand::rng().fill_bytes(&mut secret);
+    secret
+}
+
+/// A recovery code in its stored form (`sen_core::totp::typed_recovery_code`): 10 characters of
+/// a 31-letter alphabet, about 50 bits, enough behind sign-in throttling.
+pub(crate) fn recovery_code() -> String {
+    use rand::seq::IndexedRandom;
+    let mut rng = rand::rng();
+    (0..sen_core::totp::RECOVERY_LEN)
+        .filter_map(|_| {
+            sen_core::totp::RECOVERY_ALPHABET
+                .choose(&mut rng)
+                .map(|&b| char::from(b))
+        })
+        .collect()
+}
+
 /// A fresh salt for a password hash.
 pub(crate) fn salt() -> [u8; sen_core::password::SALT_LEN] {
     let mut salt = [0u8; sen_core::password::SALT_LEN];

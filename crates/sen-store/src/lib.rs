@@ -13,6 +13,7 @@ mod keys;
 mod media;
 mod outbox;
 mod pages;
+mod second_factor;
 mod sessions;
 mod site;
 #[cfg(any(test, feature = "test-support"))]
@@ -29,8 +30,10 @@ pub use error::{Cause, StoreError};
 pub use import::{Bundle, BundleArticle, BundleCategory, BundleMedia, BundlePage, SampleState};
 pub use media::Media;
 pub use outbox::OutboxEntry;
+pub use second_factor::{Confirmation, SecondFactorOutcome, new_totp_secret};
 pub use sessions::{
-    NewSession, SESSION_ABSOLUTE, SESSION_IDLE, SESSION_TOUCH, Session, SignIn, SignInOutcome,
+    NewSession, PENDING_SIGN_IN, SESSION_ABSOLUTE, SESSION_IDLE, SESSION_TOUCH, Session, SignIn,
+    SignInOutcome,
 };
 pub use throttle::{FAILURE_WINDOW, MAX_FAILURES};
 pub use tokens::{ApiToken, NewToken, TOKEN_PREFIX, TokenAuth};

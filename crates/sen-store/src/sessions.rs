@@ -21,6 +21,8 @@ pub const SESSION_IDLE: Duration = Duration::hours(2);
 pub const SESSION_ABSOLUTE: Duration = Duration::hours(12);
 /// `last_seen_at` is written at most this often, to spare a write per request.
 pub const SESSION_TOUCH: Duration = Duration::minutes(1);
+/// How long the code of the second factor may take after the password.
+pub const PENDING_SIGN_IN: Duration = Duration::minutes(5);
 
 const USER_AGENT_MAX: usize = 512;
 
@@ -34,6 +36,9 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
     pub client_address: Option<String>,
     pub user_agent: String,
+    /// The password was right and the second factor is still to come: such a session opens
+    /// nothing but the code page, and ends after [`PENDING_SIGN_IN`].
+    pub pending: bool,
 }
 
 /// A session just made, with the token for the cookie: it exists nowhere else.
@@ -65,6 +70,7 @@ pub enum SignInOutcome {
 
 type SessionRow = (
     i64,
+    bool,
     String,
     OffsetDateTime,
     OffsetDateTime,
@@ -73,25 +79,32 @@ type SessionRow = (
     String,
 );
 
-async fn insert_session(
+/// Opens a session (a pending one lasts only until the code is due).
+pub(crate) async fn insert_session(
     tx: &mut Tx,
     user: &User,
     client: Option<IpAddr>,
     user_agent: &str,
+    pending: bool,
     now: OffsetDateTime,
 ) -> Result<NewSession> {
     let token = random_token();
     let csrf_secret = random_token();
-    let expires_at = now + SESSION_ABSOLUTE;
+    let expires_at = now
+        + if pending {
+            PENDING_SIGN_IN
+        } else {
+            SESSION_ABSOLUTE
+        };
     let client_address = client.map(|ip| ip.to_string());
     let user_agent: String = user_agent.chars().take(USER_AGENT_MAX).collect();
     on_db!(tx, tx c => {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_secret, created_at, last_seen_at, expires_at, \
-             client_address, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
+             client_address, user_agent, pending) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
         )
         .bind(token_hash(&token)).bind(user.id).bind(&csrf_secret).bind(now).bind(expires_at)
-        .bind(&client_address).bind(&user_agent)
+        .bind(&client_address).bind(&user_agent).bind(pending)
         .execute(c)
         .await
         .map(|done| done.rows_affected())
@@ -106,14 +119,43 @@ async fn insert_session(
             expires_at,
             client_address,
             user_agent,
+            pending,
         },
     })
 }
 
 impl Store {
+    /// How long a sign-in (or a code, or a password confirmed) as `username` from `client` must
+    /// wait, noted in the audit log; `None` when it may be tried now.
+    pub(crate) async fn throttled(
+        &self,
+        username: &str,
+        client: Option<IpAddr>,
+        now: OffsetDateTime,
+    ) -> Result<Option<Duration>> {
+        let Some(retry_after) = self.sign_in_wait(username, client, now).await? else {
+            return Ok(None);
+        };
+        let typed: String = username.trim().chars().take(64).collect();
+        let mut tx = self.begin().await?;
+        let details = json!({ "username": typed, "retry_after": retry_after.whole_seconds() });
+        record(
+            &mut tx,
+            now,
+            &Actor::Anonymous { client },
+            AuditAction::SignInThrottled,
+            "",
+            details,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(retry_after))
+    }
+
     /// Checks a sign-in: refused unchecked while throttled; otherwise the password is verified
     /// (against a dummy hash for an unknown user, so both cost the same), a success opens a new
-    /// session and clears the account's failures, a failure counts against the account and the
+    /// session and clears the account's failures (for a user with a second factor, a pending
+    /// session that [`Store::complete_sign_in`] finishes), a failure counts against the account and the
     /// address. Each outcome is an audit entry, in the same transaction as its rows.
     pub async fn sign_in(&self, attempt: &SignIn, now: OffsetDateTime) -> Result<SignInOutcome> {
         let now = utc_seconds(now);
@@ -122,21 +164,9 @@ impl Store {
             client: attempt.client,
         };
         if let Some(retry_after) = self
-            .sign_in_wait(&attempt.username, attempt.client, now)
+            .throttled(&attempt.username, attempt.client, now)
             .await?
         {
-            let mut tx = self.begin().await?;
-            let details = json!({ "username": typed, "retry_after": retry_after.whole_seconds() });
-            record(
-                &mut tx,
-                now,
-                &anonymous,
-                AuditAction::SignInThrottled,
-                "",
-                details,
-            )
-            .await?;
-            tx.commit().await?;
             return Ok(SignInOutcome::Throttled { retry_after });
         }
         let found: Option<(i64, String, bool)> = match valid_username(&attempt.username) {
@@ -156,10 +186,31 @@ impl Store {
         };
         let mut tx = self.begin().await?;
         let outcome = match user.filter(|u| !u.disabled) {
+            Some(user) if user.totp_enabled => {
+                // Half way: the failures stay counted until the code is right too, so a known
+                // password does not reset the count of wrong codes.
+                let new = insert_session(
+                    &mut tx,
+                    &user,
+                    attempt.client,
+                    &attempt.user_agent,
+                    true,
+                    now,
+                )
+                .await?;
+                SignInOutcome::SignedIn(Box::new(new))
+            }
             Some(user) => {
                 clear(&mut tx, &account_key(&user.username)).await?;
-                let new = insert_session(&mut tx, &user, attempt.client, &attempt.user_agent, now)
-                    .await?;
+                let new = insert_session(
+                    &mut tx,
+                    &user,
+                    attempt.client,
+                    &attempt.user_agent,
+                    false,
+                    now,
+                )
+                .await?;
                 let actor = user.actor(attempt.client);
                 let target = format!("user:{}", user.id);
                 record(
@@ -207,8 +258,8 @@ impl Store {
         let hash = token_hash(token);
         let row: Option<SessionRow> = on_db!(self, read p => {
             sqlx::query_as(
-                "SELECT user_id, csrf_secret, created_at, last_seen_at, expires_at, client_address, user_agent \
-                 FROM sessions WHERE token_hash = $1",
+                "SELECT user_id, pending, csrf_secret, created_at, last_seen_at, expires_at, client_address, \
+                 user_agent FROM sessions WHERE token_hash = $1",
             )
             .bind(&hash)
             .fetch_optional(p)
@@ -216,6 +267,7 @@ impl Store {
         })?;
         let Some((
             user_id,
+            pending,
             csrf_secret,
             created_at,
             last_seen_at,
@@ -252,6 +304,7 @@ impl Store {
             expires_at,
             client_address,
             user_agent,
+            pending,
         }))
     }
 

@@ -2,10 +2,12 @@
 
 use std::net::IpAddr;
 
+use sen_core::totp;
 use sen_core::{Actor, CategoryInput, ErrorCode, NewUser, Role, User};
 use sen_store::{
-    AuditAction, AuditQuery, FAILURE_WINDOW, SESSION_ABSOLUTE, SESSION_IDLE, SignIn, SignInOutcome,
-    Store, StoreError, dual_test, testing,
+    AuditAction, AuditQuery, Confirmation, FAILURE_WINDOW, PENDING_SIGN_IN, SESSION_ABSOLUTE,
+    SESSION_IDLE, SecondFactorOutcome, SignIn, SignInOutcome, Store, StoreError, dual_test,
+    new_totp_secret, testing,
 };
 use time::{Duration, OffsetDateTime, macros::datetime};
 
@@ -769,5 +771,302 @@ dual_test!(
                 .iter()
                 .all(|a| AuditAction::parse(a.as_str()) == Some(*a))
         );
+    }
+);
+
+/// The code an authenticator app shows at `at`.
+fn code(secret: &[u8], at: OffsetDateTime) -> String {
+    totp::code_at(secret, at.unix_timestamp()).expect("a code")
+}
+
+/// A user with the second factor on, enrolled at `T0`: their secret and recovery codes.
+async fn enrolled(store: &Store, username: &str, role: Role) -> (User, Vec<u8>, Vec<String>) {
+    let user = add(store, username, role).await;
+    let secret = new_totp_secret();
+    let codes = store
+        .enable_second_factor(&Actor::CLI, user.id, &secret, &code(&secret, T0), T0)
+        .await
+        .expect("enable")
+        .expect("the code is right");
+    (user, secret, codes)
+}
+
+/// Signs in with the password only: the pending session's token.
+async fn pending_token(store: &Store, username: &str, now: OffsetDateTime) -> String {
+    match sign_in(store, &attempt(username, PASSWORD, "198.51.100.1"), now).await {
+        SignInOutcome::SignedIn(new) => {
+            assert!(new.session.pending, "a second factor is due");
+            new.token
+        }
+        other => panic!("password refused: {other:?}"),
+    }
+}
+
+async fn complete(
+    store: &Store,
+    token: &str,
+    typed: &str,
+    now: OffsetDateTime,
+) -> SecondFactorOutcome {
+    store
+        .complete_sign_in(token, typed, ip("198.51.100.1"), now)
+        .await
+        .expect("complete sign-in")
+}
+
+dual_test!(
+    a_second_factor_is_enrolled_and_asked_for,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let user = add(&store, "bientap", Role::Editor).await;
+        let secret = new_totp_secret();
+        assert_eq!(secret.len(), totp::SECRET_LEN);
+        let wrong = store
+            .enable_second_factor(&Actor::CLI, user.id, &secret, "000000", T0)
+            .await
+            .expect("enable");
+        assert!(wrong.is_none() || code(&secret, T0) == "000000");
+        assert!(
+            !store
+                .user(user.id)
+                .await
+                .expect("user")
+                .expect("user")
+                .totp_enabled
+        );
+        let enrol_code = code(&secret, T0);
+        let codes = store
+            .enable_second_factor(&Actor::CLI, user.id, &secret, &enrol_code, T0)
+            .await
+            .expect("enable")
+            .expect("right code");
+        assert_eq!(codes.len(), 10);
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-')
+        );
+        assert!(
+            store
+                .user(user.id)
+                .await
+                .expect("user")
+                .expect("user")
+                .totp_enabled
+        );
+        assert_eq!(store.recovery_codes_left(user.id).await.expect("left"), 10);
+
+        // The password alone gives a pending session; it grants nothing and ends in 5 minutes.
+        let t1 = T0 + Duration::seconds(10);
+        let pending = pending_token(&store, "bientap", t1).await;
+        let session = store
+            .session(&pending, t1)
+            .await
+            .expect("session")
+            .expect("pending");
+        assert!(session.pending);
+        assert_eq!(session.expires_at, t1 + PENDING_SIGN_IN);
+        assert!(
+            store
+                .session(&pending, t1 + PENDING_SIGN_IN)
+                .await
+                .expect("session")
+                .is_none()
+        );
+        assert!(matches!(
+            complete(&store, &pending, &code(&secret, t1), t1 + PENDING_SIGN_IN).await,
+            SecondFactorOutcome::Expired
+        ));
+
+        // The code used to enrol is spent: its step can't sign in.
+        let pending = pending_token(&store, "bientap", t1).await;
+        assert!(matches!(
+            complete(&store, &pending, &enrol_code, t1).await,
+            SecondFactorOutcome::Refused
+        ));
+        // The next step's code, a step early (the phone's clock ahead), is right; the session is new.
+        let t2 = T0 + Duration::seconds(30);
+        let next_code = code(&secret, t2);
+        let new = match complete(&store, &pending, &next_code, t1).await {
+            SecondFactorOutcome::SignedIn(new) => new,
+            other => panic!("not signed in: {other:?}"),
+        };
+        assert_ne!(new.token, pending);
+        assert!(!new.session.pending);
+        assert!(
+            store
+                .session(&pending, t1)
+                .await
+                .expect("session")
+                .is_none()
+        );
+        let full = store
+            .session(&new.token, t2)
+            .await
+            .expect("session")
+            .expect("full");
+        assert!(!full.pending && full.expires_at == t1 + SESSION_ABSOLUTE);
+        // The same code again, within its window: refused.
+        let again = pending_token(&store, "bientap", t2).await;
+        assert!(matches!(
+            complete(&store, &again, &next_code, t2).await,
+            SecondFactorOutcome::Refused
+        ));
+        // Two steps away is too far.
+        let far = code(&secret, t2 + Duration::seconds(90));
+        assert!(matches!(
+            complete(&store, &again, &far, t2).await,
+            SecondFactorOutcome::Refused
+        ));
+
+        // A recovery code works once, typed any way.
+        let typed = format!(" {} ", codes[0].to_uppercase());
+        assert!(matches!(
+            complete(&store, &again, &typed, t2).await,
+            SecondFactorOutcome::SignedIn(_)
+        ));
+        assert_eq!(store.recovery_codes_left(user.id).await.expect("left"), 9);
+        let once_more = pending_token(&store, "bientap", t2).await;
+        assert!(matches!(
+            complete(&store, &once_more, &codes[0], t2).await,
+            SecondFactorOutcome::Refused
+        ));
+        assert!(matches!(
+            complete(&store, &once_more, &codes[1], t2).await,
+            SecondFactorOutcome::SignedIn(_)
+        ));
+
+        let seen = actions(&store).await;
+        for action in [
+            AuditAction::SecondFactorEnable,
+            AuditAction::SecondFactorFailed,
+            AuditAction::RecoveryCodeUsed,
+        ] {
+            assert!(
+                seen.contains(&action.as_str().to_string()),
+                "{action:?} in {seen:?}"
+            );
+        }
+    }
+);
+
+dual_test!(wrong_codes_count_towards_throttling, |backend| async move {
+    let store = testing::store(backend).await;
+    let (_, secret, _) = enrolled(&store, "quantri", Role::Admin).await;
+    let t = T0 + Duration::minutes(1);
+    let pending = pending_token(&store, "quantri", t).await;
+    let right = code(&secret, t);
+    let wrong = if right == "111111" {
+        "222222"
+    } else {
+        "111111"
+    };
+    for _ in 0..5 {
+        assert!(matches!(
+            complete(&store, &pending, wrong, t).await,
+            SecondFactorOutcome::Refused
+        ));
+    }
+    match complete(&store, &pending, &right, t).await {
+        SecondFactorOutcome::Throttled { retry_after } => {
+            assert!(retry_after > Duration::ZERO && retry_after <= FAILURE_WINDOW)
+        }
+        other => panic!("not throttled: {other:?}"),
+    }
+    // A right password does not wipe the count of wrong codes.
+    let t = t + Duration::minutes(1);
+    assert!(matches!(
+        sign_in(&store, &attempt("quantri", PASSWORD, "203.0.113.9"), t).await,
+        SignInOutcome::Throttled { .. }
+    ));
+});
+
+dual_test!(
+    turning_off_and_requiring_the_second_factor,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let (user, secret, _) = enrolled(&store, "bientap", Role::Editor).await;
+        let user = store.user(user.id).await.expect("user").expect("user");
+        let admin = add(&store, "quantri", Role::Admin).await;
+        let client = ip("198.51.100.1");
+        let t = T0 + Duration::minutes(1);
+        let confirm = |proof: String, accept_code: bool| {
+            let (store, user) = (store.clone(), user.clone());
+            async move {
+                store
+                    .confirm_identity(&user, &proof, accept_code, client, t)
+                    .await
+                    .expect("confirm")
+            }
+        };
+        assert_eq!(confirm(PASSWORD.into(), true).await, Confirmation::Right);
+        assert_eq!(
+            confirm("not the password".into(), true).await,
+            Confirmation::Wrong
+        );
+        // A code confirms only where codes are accepted, and once.
+        assert_eq!(confirm(code(&secret, t), false).await, Confirmation::Wrong);
+        assert_eq!(confirm(code(&secret, t), true).await, Confirmation::Right);
+        assert_eq!(confirm(code(&secret, t), true).await, Confirmation::Wrong);
+
+        // An administrator resets it (a lost phone): the password alone signs in again.
+        let reset = store
+            .disable_second_factor(&admin.actor(None), user.id)
+            .await
+            .expect("reset");
+        assert!(reset);
+        assert!(
+            !store
+                .user(user.id)
+                .await
+                .expect("user")
+                .expect("user")
+                .totp_enabled
+        );
+        assert_eq!(store.recovery_codes_left(user.id).await.expect("left"), 0);
+        match sign_in(&store, &attempt("bientap", PASSWORD, "198.51.100.7"), t).await {
+            SignInOutcome::SignedIn(new) => assert!(!new.session.pending),
+            other => panic!("not signed in: {other:?}"),
+        }
+
+        assert!(!store.second_factor_required().await.expect("setting"));
+        assert!(
+            store
+                .set_second_factor_required(&admin.actor(None), true)
+                .await
+                .expect("set")
+        );
+        assert!(
+            !store
+                .set_second_factor_required(&admin.actor(None), true)
+                .await
+                .expect("set")
+        );
+        assert!(store.second_factor_required().await.expect("setting"));
+        let entries = store
+            .audit_log(&AuditQuery {
+                action: Some(AuditAction::SecurityUpdate),
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("audit");
+        assert_eq!(entries.total, 1);
+        assert_eq!(
+            entries.entries[0].details["before"]["require_second_factor"],
+            false
+        );
+        assert_eq!(
+            entries.entries[0].details["after"]["require_second_factor"],
+            true
+        );
+        let resets = store
+            .audit_log(&AuditQuery {
+                action: Some(AuditAction::SecondFactorDisable),
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("audit");
+        assert_eq!(resets.entries[0].details["reset"], true);
+        assert_eq!(resets.entries[0].actor_id, Some(admin.id));
     }
 );
