@@ -29,6 +29,9 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "templates/account.html",
     "templates/audit.html",
     "templates/error.html",
+    "templates/login_code.html",
+    "templates/second_factor.html",
+    "templates/security.html",
 ];
 
 const STATICS: &[(&str, &str, &str)] = &[

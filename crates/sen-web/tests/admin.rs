@@ -714,3 +714,350 @@ dual_test!(
         node.stop().await;
     }
 );
+
+/// The code an authenticator app shows now (`ahead` steps later).
+fn code_now(secret: &[u8], ahead: i64) -> String {
+    let t = time::OffsetDateTime::now_utc().unix_timestamp() + ahead * sen_core::totp::STEP_SECS;
+    sen_core::totp::code_at(secret, t).expect("a code")
+}
+
+/// A code no step near now has.
+fn wrong_code(secret: &[u8]) -> String {
+    let near: Vec<String> = (-2..=2).map(|k| code_now(secret, k)).collect();
+    (0..10)
+        .map(|d| format!("{d}{d}{d}{d}{d}{d}"))
+        .find(|c| !near.contains(c))
+        .expect("a wrong code")
+}
+
+/// Turns the second factor on for `user_id` in the store; its secret and recovery codes.
+async fn enrol_in_store(store: &Store, user_id: i64) -> (Vec<u8>, Vec<String>) {
+    let secret = sen_store::new_totp_secret();
+    let codes = store
+        .enable_second_factor(
+            &Actor::CLI,
+            user_id,
+            &secret,
+            &code_now(&secret, 0),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("enable")
+        .expect("right code");
+    (secret, codes)
+}
+
+async fn post_code(c: &Client, node: &Node, code: &str) -> reqwest::Response {
+    let token = page_token(c, node, "/admin/login/code").await;
+    c.post(node.url("/admin/login/code"))
+        .form(&[("_csrf", token.as_str()), ("code", code), ("next", "")])
+        .send()
+        .await
+        .expect("code")
+}
+
+fn session_cookie_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sen_admin="))
+        .map(str::to_string)
+}
+
+/// Signs in with the password and then the code of the second factor (enrolled just now).
+async fn sign_in_with_code(c: &Client, node: &Node, username: &str, secret: &[u8]) {
+    let first = sign_in(c, node, username, PASSWORD).await;
+    assert_eq!(location(&first), "/admin/login/code");
+    // The next step's code: the current one was spent at enrolment.
+    let done = post_code(c, node, &code_now(secret, 1)).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&done), "/admin");
+}
+
+async fn actions_of(store: &Store, action: AuditAction) -> Vec<sen_store::AuditEntry> {
+    store
+        .audit_log(&AuditQuery {
+            action: Some(action),
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit")
+        .entries
+}
+
+dual_test!(
+    a_second_factor_is_enrolled_and_asked_at_sign_in,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let id = add_user(&store, "bientap", Role::Editor).await;
+        let node = Node::start(store.clone(), config()).await;
+        let c = browser();
+        sign_in(&c, &node, "bientap", PASSWORD).await;
+        let account = page_text(&c, node.url("/admin/account")).await;
+        assert!(account.contains("Xác thực hai lớp") && account.contains("Bật xác thực hai lớp"));
+
+        // The enrolment page: a QR code as inline SVG and the secret to type.
+        let enrol = page_text(&c, node.url("/admin/account/second-factor")).await;
+        assert!(enrol.contains("<svg") && enrol.contains("Google Authenticator"));
+        let at = enrol.find("data-secret=\"").expect("the secret") + 13;
+        let shown = &enrol[at..at + 32];
+        let secret = sen_core::totp::parse_secret(shown).expect("a secret");
+        let token = form_token(&enrol);
+        let post = |code: String| {
+            let (c, url, token, shown) = (
+                c.clone(),
+                node.url("/admin/account/second-factor"),
+                token.clone(),
+                shown.to_string(),
+            );
+            async move {
+                c.post(url)
+                    .form(&[("_csrf", token), ("secret", shown), ("code", code)])
+                    .send()
+                    .await
+                    .expect("enrol")
+            }
+        };
+        let wrong = post(wrong_code(&secret)).await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            wrong
+                .text()
+                .await
+                .expect("text")
+                .contains("Mã xác thực không đúng")
+        );
+        assert!(
+            !store
+                .user(id)
+                .await
+                .expect("user")
+                .expect("user")
+                .totp_enabled
+        );
+        let enrol_code = code_now(&secret, 0);
+        let done = post(enrol_code.clone()).await;
+        assert_eq!(done.status(), 200);
+        let html = done.text().await.expect("text");
+        assert!(html.contains("Mã khôi phục"));
+        let recovery: Vec<String> = html
+            .split("<li><code>")
+            .skip(1)
+            .filter_map(|s| s.split('<').next())
+            .map(str::to_string)
+            .collect();
+        assert_eq!(recovery.len(), 10, "{recovery:?}");
+        assert!(
+            store
+                .user(id)
+                .await
+                .expect("user")
+                .expect("user")
+                .totp_enabled
+        );
+        let again = page_text(&c, node.url("/admin/account")).await;
+        assert!(!again.contains(&recovery[0]), "shown once");
+
+        // The password alone gives a pending sign-in that opens nothing but the code page.
+        let c = browser();
+        let first = sign_in(&c, &node, "bientap", PASSWORD).await;
+        assert_eq!(first.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&first), "/admin/login/code");
+        let pending_cookie = session_cookie_of(&first).expect("a pending session");
+        for path in ["/admin", "/admin/account", "/admin/account/second-factor"] {
+            let door = c.get(node.url(path)).send().await.expect("page");
+            assert_eq!(door.status(), StatusCode::SEE_OTHER, "{path}");
+            assert!(location(&door).starts_with("/admin/login"), "{path}");
+        }
+        // The code of enrolment is spent; a recovery code works once; the session is new.
+        let replay = post_code(&c, &node, &enrol_code).await;
+        assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+        let by_recovery = post_code(&c, &node, &recovery[0]).await;
+        assert_eq!(by_recovery.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&by_recovery), "/admin");
+        let full_cookie = session_cookie_of(&by_recovery).expect("a new session");
+        assert_ne!(full_cookie, pending_cookie);
+        assert_eq!(
+            c.get(node.url("/admin"))
+                .send()
+                .await
+                .expect("page")
+                .status(),
+            200
+        );
+
+        let c = browser();
+        sign_in(&c, &node, "bientap", PASSWORD).await;
+        assert_eq!(
+            post_code(&c, &node, &recovery[0]).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        // The next step's code (one step of skew) signs in.
+        let next = post_code(&c, &node, &code_now(&secret, 1)).await;
+        assert_eq!(next.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&next), "/admin");
+
+        // Turning it off needs the password (or a code).
+        let token = page_token(&c, &node, "/admin/account").await;
+        let off = |proof: &'static str| {
+            let (c, url, token) = (
+                c.clone(),
+                node.url("/admin/account/second-factor/disable"),
+                token.clone(),
+            );
+            async move {
+                c.post(url)
+                    .form(&[("_csrf", token.as_str()), ("proof", proof)])
+                    .send()
+                    .await
+                    .expect("disable")
+            }
+        };
+        assert_eq!(
+            off("not-the-password").await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let turned_off = off(PASSWORD).await;
+        assert_eq!(turned_off.status(), StatusCode::SEE_OTHER);
+        assert!(
+            !store
+                .user(id)
+                .await
+                .expect("user")
+                .expect("user")
+                .totp_enabled
+        );
+        for action in [
+            AuditAction::SecondFactorEnable,
+            AuditAction::SecondFactorFailed,
+            AuditAction::RecoveryCodeUsed,
+            AuditAction::SecondFactorDisable,
+        ] {
+            assert!(!actions_of(&store, action).await.is_empty(), "{action:?}");
+        }
+        node.stop().await;
+    }
+);
+
+dual_test!(wrong_codes_are_throttled, |backend| async move {
+    let store = testing::store(backend).await;
+    let id = add_user(&store, "quantri", Role::Admin).await;
+    let (secret, _) = enrol_in_store(&store, id).await;
+    let node = Node::start(store.clone(), config()).await;
+    let c = browser();
+    let first = sign_in(&c, &node, "quantri", PASSWORD).await;
+    assert_eq!(location(&first), "/admin/login/code");
+    let wrong = wrong_code(&secret);
+    for _ in 0..5 {
+        let refused = post_code(&c, &node, &wrong).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert!(
+            refused
+                .text()
+                .await
+                .expect("text")
+                .contains("Mã xác thực không đúng")
+        );
+    }
+    let throttled = post_code(&c, &node, &code_now(&secret, 0)).await;
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(
+        actions_of(&store, AuditAction::SecondFactorFailed)
+            .await
+            .len(),
+        5
+    );
+    node.stop().await;
+});
+
+dual_test!(
+    the_requirement_sends_editors_to_enrol_but_not_authors,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let admin = add_user(&store, "quantri", Role::Admin).await;
+        add_user(&store, "bientap", Role::Editor).await;
+        add_user(&store, "tacgia", Role::Author).await;
+        let (secret, _) = enrol_in_store(&store, admin).await;
+        let node = Node::start(store.clone(), config()).await;
+
+        let c = browser();
+        sign_in_with_code(&c, &node, "quantri", &secret).await;
+        let token = page_token(&c, &node, "/admin/security").await;
+        let saved = c
+            .post(node.url("/admin/security"))
+            .form(&[("_csrf", token.as_str()), ("require_second_factor", "on")])
+            .send()
+            .await
+            .expect("save");
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&saved), "/admin/security?done=security_saved");
+        assert!(store.second_factor_required().await.expect("setting"));
+        let entries = actions_of(&store, AuditAction::SecurityUpdate).await;
+        assert_eq!(entries[0].details["after"]["require_second_factor"], true);
+        assert_eq!(entries[0].actor_id, Some(admin));
+
+        let editor = browser();
+        sign_in(&editor, &node, "bientap", PASSWORD).await;
+        for path in ["/admin", "/admin/account", "/admin/users"] {
+            let door = editor.get(node.url(path)).send().await.expect("page");
+            assert_eq!(door.status(), StatusCode::SEE_OTHER, "{path}");
+            assert_eq!(location(&door), "/admin/account/second-factor", "{path}");
+        }
+        let enrol = page_text(&editor, node.url("/admin/account/second-factor")).await;
+        assert!(enrol.contains("Cổng yêu cầu quản trị viên và biên tập viên"));
+
+        let author = browser();
+        sign_in(&author, &node, "tacgia", PASSWORD).await;
+        assert_eq!(
+            author
+                .get(node.url("/admin"))
+                .send()
+                .await
+                .expect("page")
+                .status(),
+            200
+        );
+        node.stop().await;
+    }
+);
+
+dual_test!(an_admin_resets_a_lost_second_factor, |backend| async move {
+    let store = testing::store(backend).await;
+    let admin = add_user(&store, "quantri", Role::Admin).await;
+    let editor = add_user(&store, "bientap", Role::Editor).await;
+    enrol_in_store(&store, editor).await;
+    let node = Node::start(store.clone(), config()).await;
+    let c = browser();
+    sign_in(&c, &node, "quantri", PASSWORD).await;
+    let path = format!("/admin/users/{editor}");
+    let page = page_text(&c, node.url(&path)).await;
+    assert!(page.contains("Tắt xác thực hai lớp"));
+    let token = form_token(&page);
+    let reset = c
+        .post(node.url(&format!("{path}/second-factor/reset")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(reset.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&reset), "/admin/users?done=second_factor_reset");
+    assert!(
+        !store
+            .user(editor)
+            .await
+            .expect("user")
+            .expect("user")
+            .totp_enabled
+    );
+    let entries = actions_of(&store, AuditAction::SecondFactorDisable).await;
+    assert_eq!(entries[0].actor_id, Some(admin));
+    assert_eq!(entries[0].details["reset"], true);
+
+    let phone_lost = browser();
+    let back = sign_in(&phone_lost, &node, "bientap", PASSWORD).await;
+    assert_eq!(location(&back), "/admin");
+    node.stop().await;
+});

@@ -64,6 +64,8 @@ async fn account_page(app: &App, staff: &Staff, view: AccountView) -> Result<Res
         .map(|t| token_row(t, now))
         .collect();
     let own = context! {
+        totp_enabled => staff.user.totp_enabled,
+        recovery_codes_left => app.store.recovery_codes_left(staff.user.id).await?,
         tokens => Value::from(Serde(&tokens)),
         role => role_label(ui, staff.user.role),
         username => staff.user.username.as_str(),
@@ -105,6 +107,23 @@ pub async fn account(
         status: StatusCode::OK,
     };
     account_page(&app, &staff, view).await
+}
+
+/// The account page with the errors of a form on it (turning the second factor off).
+pub async fn account_with_errors(
+    app: &App,
+    staff: &Staff,
+    errors: FormErrors,
+) -> Result<Response, Error> {
+    let view = AccountView {
+        errors,
+        name: String::new(),
+        expires: "90".into(),
+        new_token: None,
+        notice: None,
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    account_page(app, staff, view).await
 }
 
 #[derive(Debug, Deserialize)]

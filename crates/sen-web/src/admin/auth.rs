@@ -8,14 +8,17 @@ use axum::{
 };
 use minijinja::context;
 use rand::RngCore;
-use sen_store::{SignIn, SignInOutcome, StoreError};
+use sen_store::{Confirmation, SecondFactorOutcome, SignIn, SignInOutcome, StoreError};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::{
     forms::FormErrors,
     page, safe_next,
-    session::{AdminRequest, SignedIn, expired_session_cookie, login_cookie, session_cookie},
+    session::{
+        AdminRequest, CODE_PAGE, Pending, SignedIn, expired_session_cookie, login_cookie,
+        session_cookie,
+    },
 };
 use crate::{
     app::App,
@@ -107,6 +110,7 @@ pub async fn login_form(
     let notice = match query.done.as_deref() {
         Some("signed_out") => Some(app.admin_ui.message("notice_signed_out")),
         Some("password") => Some(app.admin_ui.message("notice_password_changed")),
+        Some("code_expired") => Some(app.admin_ui.message("notice_code_expired")),
         _ => None,
     };
     let view = LoginPage {
@@ -122,6 +126,36 @@ pub async fn login_form(
 
 fn minutes_to_wait(secs: i64) -> i64 {
     (secs + 59) / 60
+}
+
+/// The seconds for `Retry-After` and the message saying when to try again.
+fn throttle_message(app: &App, retry_after: time::Duration) -> (i64, String) {
+    let secs = retry_after.whole_seconds().max(1);
+    let message = app
+        .admin_ui
+        .message("err_sign_in_throttled")
+        .replace("{minutes}", &minutes_to_wait(secs).to_string());
+    (secs, message)
+}
+
+/// Adds the cookies to a response, each its own `Set-Cookie`.
+fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The code page for a pending sign-in, keeping where to go after it.
+fn code_page_for(next: &str) -> String {
+    if next == "/admin" {
+        CODE_PAGE.to_string()
+    } else {
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+        format!("{CODE_PAGE}?{query}")
+    }
 }
 
 pub async fn login(
@@ -163,23 +197,23 @@ pub async fn login(
         .await?
     {
         SignInOutcome::SignedIn(new) => {
-            let target = if new.session.user.must_change_password {
-                "/admin/password"
+            let target = if new.session.pending {
+                code_page_for(next)
+            } else if new.session.user.must_change_password {
+                "/admin/password".to_string()
             } else {
-                next
+                next.to_string()
             };
-            let mut response = Redirect::to(target).into_response();
             let secure = app.config.is_https();
-            for cookie in [
+            let cookies = [
                 session_cookie(&new.token, secure),
                 // The login form's token is spent: the next form gets another.
                 format!("{}; Max-Age=0", login_cookie("", secure)),
-            ] {
-                if let Ok(value) = HeaderValue::from_str(&cookie) {
-                    response.headers_mut().append(header::SET_COOKIE, value);
-                }
-            }
-            Ok(response)
+            ];
+            Ok(with_cookies(
+                Redirect::to(&target).into_response(),
+                &cookies,
+            ))
         }
         SignInOutcome::Refused => {
             view.errors.add(ui, "password", "err_sign_in_refused");
@@ -187,11 +221,7 @@ pub async fn login(
             Ok(login_page(&app, &req, view).await)
         }
         SignInOutcome::Throttled { retry_after } => {
-            let secs = retry_after.whole_seconds().max(1);
-            let message = ui
-                .message("err_sign_in_throttled")
-                .replace("{minutes}", &minutes_to_wait(secs).to_string());
-            view.errors = FormErrors::default();
+            let (secs, message) = throttle_message(&app, retry_after);
             view.notice = None;
             view.status = StatusCode::TOO_MANY_REQUESTS;
             view.retry_after = Some(secs);
@@ -199,6 +229,128 @@ pub async fn login(
             errors.add_text("username", message);
             view.errors = errors;
             Ok(login_page(&app, &req, view).await)
+        }
+    }
+}
+
+/// 429 in the admin's error page, with `Retry-After`.
+pub fn too_many(retry_after: time::Duration) -> Response {
+    let mut response = Error::new(ErrorCode::TooManyRequests, "too many attempts").into_response();
+    if let Ok(value) = HeaderValue::from_str(&retry_after.whole_seconds().max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn code_page(
+    app: &App,
+    pending: &Pending,
+    next: &str,
+    errors: FormErrors,
+    status: StatusCode,
+    retry_after: Option<i64>,
+) -> Response {
+    let own = context! {
+        form_csrf => pending.csrf.as_str(),
+        next => next,
+        errors => errors.value(),
+    };
+    let title = app.admin_ui.message("code_title");
+    let mut response = page(app, None, "login_code.html", "", &title, own).await;
+    *response.status_mut() = status;
+    if let Some(secs) = retry_after
+        && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The second step of signing in: the code from the authenticator app, or a recovery code.
+pub async fn code_form(
+    State(app): State<App>,
+    req: AdminRequest,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let next = safe_next(query.next.as_deref());
+    match &req.pending {
+        Some(pending) => {
+            code_page(
+                &app,
+                pending,
+                next,
+                FormErrors::default(),
+                StatusCode::OK,
+                None,
+            )
+            .await
+        }
+        None if req.staff.is_some() => Redirect::to(next).into_response(),
+        None => Redirect::to("/admin/login?done=code_expired").into_response(),
+    }
+}
+
+pub async fn submit_code(
+    State(app): State<App>,
+    req: AdminRequest,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, Error> {
+    let ui = &app.admin_ui;
+    let next = safe_next(Some(form.next.as_str()));
+    let Some(pending) = &req.pending else {
+        return Ok(Redirect::to("/admin/login?done=code_expired").into_response());
+    };
+    let mut errors = FormErrors::default();
+    if form.code.trim().is_empty() {
+        errors.add(ui, "code", "err_code_required");
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(code_page(&app, pending, next, errors, status, None).await);
+    }
+    let outcome = app
+        .store
+        .complete_sign_in(
+            &pending.token,
+            &form.code,
+            req.client,
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    match outcome {
+        SecondFactorOutcome::SignedIn(new) => {
+            let target = if new.session.user.must_change_password {
+                "/admin/password"
+            } else {
+                next
+            };
+            let cookie = session_cookie(&new.token, app.config.is_https());
+            Ok(with_cookies(
+                Redirect::to(target).into_response(),
+                &[cookie],
+            ))
+        }
+        SecondFactorOutcome::Refused => {
+            errors.add(ui, "code", "err_code_wrong");
+            let status = StatusCode::UNAUTHORIZED;
+            Ok(code_page(&app, pending, next, errors, status, None).await)
+        }
+        SecondFactorOutcome::Throttled { retry_after } => {
+            let (secs, message) = throttle_message(&app, retry_after);
+            errors.add_text("code", message);
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            Ok(code_page(&app, pending, next, errors, status, Some(secs)).await)
+        }
+        SecondFactorOutcome::Expired => {
+            let cookie = expired_session_cookie(app.config.is_https());
+            let response = Redirect::to("/admin/login?done=code_expired").into_response();
+            Ok(with_cookies(response, &[cookie]))
         }
     }
 }
@@ -283,28 +435,23 @@ pub async fn change_password(
         return Ok(password_page(&app, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY).await);
     }
     let now = OffsetDateTime::now_utc();
-    let check = SignIn {
-        username: staff.user.username.clone(),
-        password: form.current_password,
-        client: staff.client,
-        user_agent: user_agent(&headers),
-    };
-    match app.store.sign_in(&check, now).await? {
-        SignInOutcome::SignedIn(_) => {}
-        SignInOutcome::Refused => {
+    match app
+        .store
+        .confirm_identity(
+            &staff.user,
+            &form.current_password,
+            false,
+            staff.client,
+            now,
+        )
+        .await?
+    {
+        Confirmation::Right => {}
+        Confirmation::Wrong => {
             errors.add(ui, "current_password", "err_current_password_wrong");
             return Ok(password_page(&app, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY).await);
         }
-        SignInOutcome::Throttled { retry_after } => {
-            let mut response =
-                Error::new(ErrorCode::TooManyRequests, "too many attempts").into_response();
-            if let Ok(value) =
-                HeaderValue::from_str(&retry_after.whole_seconds().max(1).to_string())
-            {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return Ok(response);
-        }
+        Confirmation::Throttled { retry_after } => return Ok(too_many(retry_after)),
     }
     match app
         .store
@@ -319,18 +466,21 @@ pub async fn change_password(
         Err(err) => return Err(err.into()),
     }
     let fresh = SignIn {
+        username: staff.user.username.clone(),
         password: form.password,
-        ..check
+        client: staff.client,
+        user_agent: user_agent(&headers),
     };
     let mut response = match app.store.sign_in(&fresh, now).await? {
         SignInOutcome::SignedIn(new) => {
-            let mut response = Redirect::to("/admin/account?done=password").into_response();
-            if let Ok(value) =
-                HeaderValue::from_str(&session_cookie(&new.token, app.config.is_https()))
-            {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
+            // With a second factor the new session waits for its code, as at any sign-in.
+            let target = if new.session.pending {
+                code_page_for("/admin/account?done=password")
+            } else {
+                "/admin/account?done=password".to_string()
+            };
+            let cookie = session_cookie(&new.token, app.config.is_https());
+            with_cookies(Redirect::to(&target).into_response(), &[cookie])
         }
         _ => Redirect::to("/admin/login?done=password").into_response(),
     };

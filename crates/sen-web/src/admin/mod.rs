@@ -5,7 +5,8 @@
 //!   headers) and the `Staff` extractor;
 //! - `auth`: sign in and out, the password;
 //! - `dashboard`, `site` (identity and settings), `categories`, `pages` (static pages), `users`,
-//!   `account` (one's own tokens and sessions), `audit`.
+//!   `account` (one's own tokens and sessions), `second_factor` (TOTP enrolment, reset, the
+//!   requirement), `audit`.
 
 mod account;
 mod audit;
@@ -14,6 +15,7 @@ mod categories;
 mod dashboard;
 mod forms;
 mod pages;
+mod second_factor;
 mod session;
 mod site;
 mod users;
@@ -43,6 +45,10 @@ pub fn router(app: &App) -> Router<App> {
         .route("/admin", get(dashboard::dashboard))
         .route("/admin/", get(dashboard::dashboard))
         .route("/admin/login", get(auth::login_form).post(auth::login))
+        .route(
+            "/admin/login/code",
+            get(auth::code_form).post(auth::submit_code),
+        )
         .route("/admin/logout", post(auth::logout))
         .route(
             "/admin/password",
@@ -53,6 +59,22 @@ pub fn router(app: &App) -> Router<App> {
         .route(
             "/admin/account/tokens/{id}/revoke",
             post(account::revoke_token),
+        )
+        .route(
+            "/admin/account/second-factor",
+            get(second_factor::enrol_form).post(second_factor::enrol),
+        )
+        .route(
+            "/admin/account/second-factor/disable",
+            post(second_factor::disable),
+        )
+        .route(
+            "/admin/security",
+            get(second_factor::security).post(second_factor::save_security),
+        )
+        .route(
+            "/admin/users/{id}/second-factor/reset",
+            post(second_factor::reset),
         )
         .route(
             "/admin/account/sign-out-everywhere",
@@ -137,7 +159,7 @@ struct NavItem {
 
 /// The sections a member of staff may open, as the policy says.
 fn nav(ui: &AdminUi, user: &User, section: &str) -> Vec<NavItem> {
-    let items: [(&str, &str, bool); 7] = [
+    let items: [(&str, &str, bool); 8] = [
         ("/admin", "nav_dashboard", true),
         ("/admin/site", "nav_site", policy::can_edit_site(user)),
         (
@@ -147,6 +169,11 @@ fn nav(ui: &AdminUi, user: &User, section: &str) -> Vec<NavItem> {
         ),
         ("/admin/pages", "nav_pages", policy::can_manage_pages(user)),
         ("/admin/users", "nav_users", policy::can_manage_users(user)),
+        (
+            "/admin/security",
+            "nav_security",
+            policy::can_manage_security(user),
+        ),
         (
             "/admin/audit",
             "nav_audit",

@@ -10,7 +10,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use sen_core::{Actor, User};
+use sen_core::{Actor, User, policy};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -52,6 +52,13 @@ impl Staff {
     }
 }
 
+/// A sign-in waiting for its second factor: it opens nothing but the code page.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub token: String,
+    pub csrf: String,
+}
+
 /// What the admin layer learnt about a request, for the handlers.
 #[derive(Debug, Clone)]
 pub struct AdminRequest {
@@ -59,7 +66,13 @@ pub struct AdminRequest {
     pub client: Option<IpAddr>,
     /// The login form's token from its cookie, when the browser has one.
     pub login_csrf: Option<String>,
+    pub pending: Option<Pending>,
 }
+
+/// The code page, the one place a pending sign-in may go.
+pub const CODE_PAGE: &str = "/admin/login/code";
+/// Where a user who must enrol a second factor is sent.
+pub const ENROL_PAGE: &str = "/admin/account/second-factor";
 
 /// A new login-form token, and the cookie that carries it.
 pub fn login_cookie(token: &str, secure: bool) -> String {
@@ -124,20 +137,35 @@ pub async fn admin_layer(State(app): State<App>, req: Request, next: Next) -> Re
     let client = req.extensions().get::<ClientAddr>().and_then(|c| c.0);
     let now = OffsetDateTime::now_utc();
     let token = cookie_in(req.headers(), SESSION_COOKIE).map(str::to_string);
-    let staff = match &token {
+    let session = match &token {
         Some(token) => match app.store.session(token, now).await {
-            Ok(session) => session.map(|s| Staff {
-                user: s.user,
-                csrf: s.csrf_secret,
-                token: token.clone(),
-                client,
-            }),
+            Ok(session) => session.map(|s| (s, token.clone())),
             Err(err) => {
                 let response = Error::from(err).into_response();
                 return finish(&app, None, response).await;
             }
         },
         None => None,
+    };
+    // A pending session is no session for any page but the code page.
+    let (staff, pending) = match session {
+        Some((s, token)) if s.pending => (
+            None,
+            Some(Pending {
+                token,
+                csrf: s.csrf_secret,
+            }),
+        ),
+        Some((s, token)) => (
+            Some(Staff {
+                user: s.user,
+                csrf: s.csrf_secret,
+                token,
+                client,
+            }),
+            None,
+        ),
+        None => (None, None),
     };
     let login_csrf = cookie_in(req.headers(), LOGIN_COOKIE).map(str::to_string);
     let mut req = req;
@@ -147,12 +175,15 @@ pub async fn admin_layer(State(app): State<App>, req: Request, next: Next) -> Re
         }
         let expected = match (&staff, req.uri().path()) {
             (_, "/admin/login") => login_csrf.clone(),
+            (_, CODE_PAGE) => pending.as_ref().map(|p| p.csrf.clone()),
             (Some(staff), _) => Some(staff.csrf.clone()),
             (None, _) => None,
         };
         let Some(expected) = expected else {
             let response = if req.uri().path() == "/admin/login" {
                 forbidden("missing form token")
+            } else if req.uri().path() == CODE_PAGE {
+                Redirect::to("/admin/login?done=code_expired").into_response()
             } else {
                 Error::new(ErrorCode::Unauthorized, "not signed in").into_response()
             };
@@ -191,6 +222,7 @@ pub async fn admin_layer(State(app): State<App>, req: Request, next: Next) -> Re
         staff: staff.clone(),
         client,
         login_csrf,
+        pending,
     });
     let response = next.run(req).await;
     finish(&app, staff.as_ref(), response).await
@@ -245,16 +277,28 @@ fn to_login(parts: &Parts) -> Response {
 }
 
 /// A signed-in member of staff who may use the admin; one who must change their password is sent
-/// to do so first.
+/// to do so first, and an admin or editor without a second factor, when the portal requires one,
+/// to enrol.
 impl FromRequestParts<App> for Staff {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let staff = SignedIn::from_parts(parts)
             .map_err(|refusal| SignedIn::refuse(parts, refusal))?
             .0;
         if staff.user.must_change_password {
             return Err(Redirect::to("/admin/password").into_response());
+        }
+        // The setting is read only for those it could bind.
+        if policy::must_enrol_second_factor(&staff.user, true) {
+            let required = app
+                .store
+                .second_factor_required()
+                .await
+                .map_err(|err| Error::from(err).into_response())?;
+            if policy::must_enrol_second_factor(&staff.user, required) {
+                return Err(Redirect::to(ENROL_PAGE).into_response());
+            }
         }
         Ok(staff)
     }

@@ -36,6 +36,7 @@ struct UserRow {
     role: String,
     disabled: bool,
     must_change_password: bool,
+    totp_enabled: bool,
     created: String,
 }
 
@@ -47,6 +48,7 @@ fn row(ui: &AdminUi, u: &User) -> UserRow {
         role: role_label(ui, u.role),
         disabled: u.disabled,
         must_change_password: u.must_change_password,
+        totp_enabled: u.totp_enabled,
         created: format::date(u.created_at),
     }
 }
@@ -287,7 +289,7 @@ pub async fn create(
     form_page(&app, &staff, view).await
 }
 
-async fn existing(app: &App, id: &str) -> Result<User, Error> {
+pub(super) async fn existing(app: &App, id: &str) -> Result<User, Error> {
     let id: i64 = id
         .parse()
         .map_err(|_| Error::invalid_parameter("id", "not a user id"))?;
