@@ -44,6 +44,10 @@ pub enum UserCommand {
     Disable { username: String },
     /// Enable a disabled account again.
     Enable { username: String },
+    /// Turn off a user's second factor (a lost phone): they sign in with the password alone,
+    /// and enrol again where the portal requires it.
+    #[command(name = "reset-2fa")]
+    ResetSecondFactor { username: String },
     /// List the accounts.
     List,
 }
@@ -223,6 +227,14 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             let user = find_user(store, &username).await?;
             store.set_disabled(&Actor::CLI, user.id, false).await?;
             println!("{} is enabled", user.username);
+        }
+        UserCommand::ResetSecondFactor { username } => {
+            let user = find_user(store, &username).await?;
+            if store.disable_second_factor(&Actor::CLI, user.id).await? {
+                println!("the second factor of {} is off", user.username);
+            } else {
+                println!("{} had no second factor", user.username);
+            }
         }
         UserCommand::List => {
             let users = store.users().await?;

@@ -276,6 +276,46 @@ fn accounts_and_tokens(name: &str, database: Option<String>) {
     assert!(!store_said("bientap", "một mật khẩu mới"));
     sen.ok(&["user", "enable", "bientap"], "");
     assert!(store_said("bientap", "một mật khẩu mới"));
+
+    // A lost phone: `reset-2fa` turns the second factor off.
+    let url = sen.url();
+    let enrolled = |on: Option<bool>| {
+        let url = url.clone();
+        tokio::runtime::Runtime::new()
+            .expect("rt")
+            .block_on(async move {
+                let store = Store::open(&url).await.expect("store");
+                let user = store
+                    .user_by_username("bientap")
+                    .await
+                    .expect("user")
+                    .expect("bientap");
+                if on == Some(true) {
+                    let secret = sen_store::new_totp_secret();
+                    let now = time::OffsetDateTime::now_utc();
+                    let code =
+                        sen_core::totp::code_at(&secret, now.unix_timestamp()).expect("code");
+                    store
+                        .enable_second_factor(&sen_core::Actor::CLI, user.id, &secret, &code, now)
+                        .await
+                        .expect("enable")
+                        .expect("right code");
+                }
+                user.totp_enabled
+            })
+    };
+    enrolled(Some(true));
+    assert!(enrolled(None));
+    assert!(
+        sen.ok(&["user", "reset-2fa", "bientap"], "")
+            .contains("second factor of bientap is off")
+    );
+    assert!(!enrolled(None));
+    assert!(
+        sen.ok(&["user", "reset-2fa", "bientap"], "")
+            .contains("had no second factor")
+    );
+    sen.fails(&["user", "reset-2fa", "nobody"], "", "no user \"nobody\"");
 }
 
 #[test]
