@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use super::{
     Staff, allowed,
     auth::too_many,
-    forms::FormErrors,
+    forms::{Done, FormErrors},
     page,
     session::{ENROL_PAGE, SignedIn},
     site_name,
@@ -211,11 +211,6 @@ pub async fn reset(
     Ok(Redirect::to("/admin/users?done=second_factor_reset").into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn security(
     State(app): State<App>,
     staff: Staff,
@@ -224,10 +219,7 @@ pub async fn security(
     allowed(policy::can_manage_security(&staff.user))?;
     let ui = &app.admin_ui;
     let required = app.store.second_factor_required().await?;
-    let notice = done
-        .done
-        .as_deref()
-        .map(|key| ui.message(&format!("notice_{key}")));
+    let notice = done.notice(ui);
     let own = context! {
         require_second_factor => required,
         me_enrolled => staff.user.totp_enabled,
