@@ -12,6 +12,17 @@ pub(crate) fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A random password that keeps the rules, for a new account or a reset: 20 characters of an
+/// alphabet without look-alikes.
+pub fn random_password() -> String {
+    use rand::seq::IndexedRandom;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .filter_map(|_| ALPHABET.choose(&mut rng).map(|&b| char::from(b)))
+        .collect()
+}
+
 /// A fresh secret for a second factor.
 pub(crate) fn totp_secret() -> [u8; sen_core::totp::SECRET_LEN] {
     let mut secret = [0u8; sen_core::totp::SECRET_LEN];
@@ -75,6 +86,14 @@ pub(crate) async fn verify_password(password: String, hash: Option<String>) -> c
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_passwords_keep_the_rules() {
+        let p = random_password();
+        assert_eq!(p.chars().count(), 20);
+        assert!(sen_core::accounts::check_password(&p, "admin").is_ok());
+        assert_ne!(p, random_password());
+    }
 
     #[test]
     fn tokens_are_43_url_safe_characters_and_differ() {

@@ -28,6 +28,7 @@ pub use counters::{ArticleViews, Booked, Booking, VisitTotals, VisitorMark};
 pub use db::{Backend, Store};
 pub use error::{Cause, StoreError};
 pub use import::{Bundle, BundleArticle, BundleCategory, BundleMedia, BundlePage, SampleState};
+pub use keys::random_password;
 pub use media::Media;
 pub use outbox::OutboxEntry;
 pub use second_factor::{Confirmation, SecondFactorOutcome, new_totp_secret};

@@ -264,7 +264,7 @@ async fn first_admin(store: &Store, base_url: &str) -> anyhow::Result<()> {
     if store.has_admin().await? {
         return Ok(());
     }
-    let password = accounts::random_password();
+    let password = sen_store::random_password();
     let created = store
         .create_user(
             &sen_core::Actor::System { name: "serve" },

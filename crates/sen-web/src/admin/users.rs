@@ -18,16 +18,6 @@ use crate::{
     staff_ui::AdminUi,
 };
 
-/// A temporary password that keeps the rules: 20 characters of an alphabet without look-alikes.
-pub fn temporary_password() -> String {
-    use rand::seq::IndexedRandom;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rng();
-    (0..20)
-        .filter_map(|_| ALPHABET.choose(&mut rng).map(|&b| char::from(b)))
-        .collect()
-}
-
 #[derive(Serialize)]
 struct UserRow {
     id: i64,
@@ -243,7 +233,7 @@ pub async fn create(
     }
     let role = parse_role(ui, &form, &mut errors);
     let categories = parse_categories(ui, &form, &mut errors);
-    let password = temporary_password();
+    let password = sen_store::random_password();
     if let Some(role) = role
         && errors.is_empty()
     {
@@ -418,7 +408,7 @@ pub async fn reset_password(
 ) -> Result<Response, Error> {
     allowed(policy::can_manage_users(&staff.user))?;
     let user = existing(&app, &id).await?;
-    let password = temporary_password();
+    let password = sen_store::random_password();
     app.store
         .set_password(&staff.actor(), user.id, &password, true)
         .await?;
