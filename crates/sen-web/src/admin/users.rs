@@ -89,6 +89,16 @@ pub struct UserForm {
 }
 
 impl UserForm {
+    /// The form filled with a stored user.
+    fn of(user: &User) -> Self {
+        Self {
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role.as_str().to_string(),
+            categories: user.categories.iter().map(i64::to_string).collect(),
+        }
+    }
+
     /// From the submitted pairs: checkboxes of categories arrive as repeated `categories` fields.
     fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         let mut form = Self::default();
@@ -250,12 +260,7 @@ pub async fn create(
             Ok(input) => match app.store.create_user(&staff.actor(), input).await {
                 Ok(user) => {
                     // The password is shown once, on the new user's page.
-                    let shown = UserForm {
-                        username: user.username.clone(),
-                        display_name: user.display_name.clone(),
-                        role: user.role.as_str().to_string(),
-                        categories: user.categories.iter().map(i64::to_string).collect(),
-                    };
+                    let shown = UserForm::of(&user);
                     let view = FormView {
                         user: Some(&user),
                         form: &shown,
@@ -293,12 +298,7 @@ pub async fn edit_form(
 ) -> Result<Response, Error> {
     allowed(policy::can_manage_users(&staff.user))?;
     let user = existing(&app, &id).await?;
-    let form = UserForm {
-        username: user.username.clone(),
-        display_name: user.display_name.clone(),
-        role: user.role.as_str().to_string(),
-        categories: user.categories.iter().map(i64::to_string).collect(),
-    };
+    let form = UserForm::of(&user);
     let view = FormView {
         user: Some(&user),
         form: &form,
@@ -413,12 +413,7 @@ pub async fn reset_password(
         .set_password(&staff.actor(), user.id, &password, true)
         .await?;
     let user = existing(&app, &id).await?;
-    let form = UserForm {
-        username: user.username.clone(),
-        display_name: user.display_name.clone(),
-        role: user.role.as_str().to_string(),
-        categories: user.categories.iter().map(i64::to_string).collect(),
-    };
+    let form = UserForm::of(&user);
     let view = FormView {
         user: Some(&user),
         form: &form,
