@@ -88,18 +88,28 @@ impl ArticleRow {
                 SqliteType::Null,
             ))
         };
+        // Text through simdutf8: the body is long and mostly non-ASCII, where std's check is slow.
+        let text = |i: usize| -> rusqlite::Result<String> {
+            let invalid = |e: Box<dyn std::error::Error + Send + Sync>| {
+                rusqlite::Error::FromSqlConversionFailure(i, SqliteType::Text, e)
+            };
+            let bytes = row.get_ref(i)?.as_bytes().map_err(|e| invalid(e.into()))?;
+            simdutf8::basic::from_utf8(bytes)
+                .map(str::to_owned)
+                .map_err(|e| invalid(e.into()))
+        };
         Ok(Self {
             id: row.get(0)?,
-            title: row.get(1)?,
-            slug: row.get(2)?,
-            summary: row.get(3)?,
-            body: row.get(4)?,
-            cover_url: row.get(5)?,
-            cover_caption: row.get(6)?,
-            author: row.get(7)?,
-            byline: row.get(8)?,
-            source_name: row.get(9)?,
-            source_url: row.get(10)?,
+            title: text(1)?,
+            slug: text(2)?,
+            summary: text(3)?,
+            body: text(4)?,
+            cover_url: text(5)?,
+            cover_caption: text(6)?,
+            author: text(7)?,
+            byline: text(8)?,
+            source_name: text(9)?,
+            source_url: text(10)?,
             category_id: row.get(11)?,
             featured: row.get(12)?,
             status: row.get(13)?,
