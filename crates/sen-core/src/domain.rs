@@ -34,6 +34,13 @@ pub const TEXT_MAX: usize = 500;
 pub const POSITION_MAX: i32 = 100_000;
 /// The longest static page body, in characters.
 pub const PAGE_BODY_MAX: usize = 500_000;
+/// The longest article summary (sapo), in characters.
+pub const ARTICLE_SUMMARY_MAX: usize = 1_000;
+/// The longest article body, in characters of sanitised HTML.
+pub const ARTICLE_BODY_MAX: usize = 1_000_000;
+/// Tags per article, and the longest tag.
+pub const ARTICLE_TAGS_MAX: usize = 20;
+pub const TAG_MAX: usize = 80;
 /// Larger than any real visit count, small enough that sums never overflow.
 pub const VISITS_BASE_MAX: i64 = 1_000_000_000_000;
 
@@ -174,29 +181,41 @@ pub struct Tag {
 #[serde(rename_all = "snake_case")]
 pub enum ArticleStatus {
     Draft,
+    /// Submitted for review (chờ duyệt).
     Pending,
+    /// Sent back to its author by an editor, with a comment (trả lại).
+    Returned,
+    /// Published, or scheduled when its publication time is still to come.
     Published,
+    /// Unpublished (gỡ bài): kept, no longer public.
     Archived,
+    /// In the trash; restored to what it was, or purged after 30 days.
+    Trashed,
 }
 
 impl ArticleStatus {
+    pub const ALL: [ArticleStatus; 6] = [
+        Self::Draft,
+        Self::Pending,
+        Self::Returned,
+        Self::Published,
+        Self::Archived,
+        Self::Trashed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
             Self::Pending => "pending",
+            Self::Returned => "returned",
             Self::Published => "published",
             Self::Archived => "archived",
+            Self::Trashed => "trashed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "draft" => Self::Draft,
-            "pending" => Self::Pending,
-            "published" => Self::Published,
-            "archived" => Self::Archived,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 }
 
@@ -226,6 +245,31 @@ pub struct Article {
     /// Views flushed to the store; live views add the ones still in memory.
     pub views: i64,
     pub tags: Vec<Tag>,
+    /// The member of staff who wrote it; `None` for imported and sample articles.
+    #[serde(default)]
+    pub author_id: Option<i64>,
+    /// Raised by every write; a save names the version it started from.
+    #[serde(default = "first_version")]
+    pub version: i64,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub unpublish_at: Option<OffsetDateTime>,
+    /// The editor's comment when it was returned to its author.
+    #[serde(default)]
+    pub review_note: String,
+    /// The last correction (đính chính), shown on the public page with its time.
+    #[serde(default)]
+    pub correction_note: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub corrected_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub trashed_at: Option<OffsetDateTime>,
+    /// The status it had before the trash.
+    #[serde(default)]
+    pub trashed_from: Option<ArticleStatus>,
+}
+
+fn first_version() -> i64 {
+    1
 }
 
 impl Article {
@@ -295,6 +339,9 @@ pub struct ArticleInput {
     pub created_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub published_at: Option<OffsetDateTime>,
+    /// When a published article is taken down by itself (the scheduler unpublishes it).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub unpublish_at: Option<OffsetDateTime>,
     /// Tag names; tags are created on first use.
     pub tags: Vec<String>,
 }
@@ -318,6 +365,7 @@ impl ArticleInput {
             status: ArticleStatus::Draft,
             created_at: None,
             published_at: None,
+            unpublish_at: None,
             tags: Vec::new(),
         }
     }
@@ -331,7 +379,9 @@ impl ArticleInput {
         }
         self.slug = Some(valid_slug(self.slug.as_deref(), &self.title)?);
         self.summary = text::clean_line(&self.summary);
+        bounded("summary", &self.summary, ARTICLE_SUMMARY_MAX)?;
         self.body = sanitize_html(&self.body);
+        bounded("body", &self.body, ARTICLE_BODY_MAX)?;
         for field in [
             &mut self.cover_url,
             &mut self.cover_caption,
@@ -348,11 +398,25 @@ impl ArticleInput {
         if !(self.cover_url.is_empty() || is_link(&self.cover_url)) {
             return Err(ValidationError::new("cover_url", ErrorCode::InvalidUrl));
         }
+        for (field, value) in [
+            ("cover_caption", &self.cover_caption),
+            ("author", &self.author),
+            ("byline", &self.byline),
+            ("source_name", &self.source_name),
+        ] {
+            bounded(field, value, NAME_MAX)?;
+        }
         if self.status == ArticleStatus::Published && self.published_at.is_none() {
             self.published_at = Some(OffsetDateTime::now_utc());
         }
         self.created_at = self.created_at.map(format::utc_seconds);
         self.published_at = self.published_at.map(format::utc_seconds);
+        self.unpublish_at = self.unpublish_at.map(format::utc_seconds);
+        if let (Some(up), Some(from)) = (self.unpublish_at, self.published_at)
+            && up <= from
+        {
+            return Err(ValidationError::new("unpublish_at", ErrorCode::OutOfRange));
+        }
         let mut tags: Vec<String> = Vec::new();
         for tag in &self.tags {
             let tag = text::clean_line(tag);
@@ -360,8 +424,39 @@ impl ArticleInput {
                 tags.push(tag);
             }
         }
+        if tags.len() > ARTICLE_TAGS_MAX {
+            return Err(ValidationError::new("tags", ErrorCode::TooLong));
+        }
+        for tag in &tags {
+            bounded("tags", tag, TAG_MAX)?;
+        }
         self.tags = tags;
         Ok(self)
+    }
+}
+
+impl From<&Article> for ArticleInput {
+    /// The article as it is, for a change of some of its fields.
+    fn from(a: &Article) -> Self {
+        Self {
+            title: a.title.clone(),
+            slug: Some(a.slug.clone()),
+            summary: a.summary.clone(),
+            body: a.body.clone(),
+            cover_url: a.cover_url.clone(),
+            cover_caption: a.cover_caption.clone(),
+            author: a.author.clone(),
+            byline: a.byline.clone(),
+            source_name: a.source_name.clone(),
+            source_url: a.source_url.clone(),
+            category_id: a.category_id,
+            featured: a.featured,
+            status: a.status,
+            created_at: Some(a.created_at),
+            published_at: a.published_at,
+            unpublish_at: a.unpublish_at,
+            tags: a.tags.iter().map(|t| t.name.clone()).collect(),
+        }
     }
 }
 
@@ -595,6 +690,8 @@ pub fn sanitize_html(html: &str) -> String {
     let cleaned = text::clean(html);
     let sanitised = ammonia::Builder::default()
         .add_tags(["figure", "figcaption"])
+        // The editor's video embeds: a link in a marked figure, turned into a player by the theme.
+        .add_allowed_classes("figure", ["embed", "embed--youtube", "embed--vimeo"])
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
         .link_rel(Some("noopener noreferrer"))

@@ -3,16 +3,13 @@ use std::collections::HashMap;
 use rusqlite::types::Type as SqliteType;
 use time::format_description::well_known::Rfc3339;
 
-use sen_core::{
-    Article, ArticleInput, ArticleStatus, ArticleSummary, Change, ListedArticle, Tag, text,
-};
+use sen_core::{Article, ArticleStatus, ArticleSummary, ListedArticle, Tag, text};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use time::OffsetDateTime;
 
 use crate::{
-    Result, Store, StoreError,
+    Result, Store,
     db::{Pools, Tx, now, on_db},
-    outbox::append_change,
 };
 
 macro_rules! summary_columns {
@@ -24,7 +21,8 @@ macro_rules! summary_columns {
 macro_rules! article_columns {
     () => {
         "id, title, slug, summary, body, cover_url, cover_caption, author, byline, source_name, source_url, \
-         category_id, featured, status, created_at, published_at, updated_at, views"
+         category_id, featured, status, created_at, published_at, updated_at, views, author_id, version, \
+         unpublish_at, review_note, correction_note, corrected_at, trashed_at, trashed_from"
     };
 }
 
@@ -65,6 +63,14 @@ struct ArticleRow {
     published_at: Option<OffsetDateTime>,
     updated_at: OffsetDateTime,
     views: i64,
+    author_id: Option<i64>,
+    version: i64,
+    unpublish_at: Option<OffsetDateTime>,
+    review_note: String,
+    correction_note: String,
+    corrected_at: Option<OffsetDateTime>,
+    trashed_at: Option<OffsetDateTime>,
+    trashed_from: Option<String>,
     /// `[[id, name, slug], …]` ordered by name.
     tags: String,
 }
@@ -117,7 +123,15 @@ impl ArticleRow {
             published_at: time(15)?,
             updated_at: required(16)?,
             views: row.get(17)?,
-            tags: row.get(18)?,
+            author_id: row.get(18)?,
+            version: row.get(19)?,
+            unpublish_at: time(20)?,
+            review_note: text(21)?,
+            correction_note: text(22)?,
+            corrected_at: time(23)?,
+            trashed_at: time(24)?,
+            trashed_from: row.get(25)?,
+            tags: row.get(26)?,
         })
     }
 
@@ -147,6 +161,14 @@ impl ArticleRow {
             updated_at: self.updated_at,
             views: self.views,
             tags,
+            author_id: self.author_id,
+            version: self.version,
+            unpublish_at: self.unpublish_at,
+            review_note: self.review_note,
+            correction_note: self.correction_note,
+            corrected_at: self.corrected_at,
+            trashed_at: self.trashed_at,
+            trashed_from: self.trashed_from.as_deref().and_then(ArticleStatus::parse),
         })
     }
 }
@@ -212,6 +234,39 @@ where
     qb.push(")");
 }
 
+/// Reads one article inside a write transaction, holding its row until the transaction ends (so a
+/// decision taken on what was read still holds when it is written).
+pub(crate) async fn locked_article(tx: &mut Tx, id: i64) -> Result<Option<Article>> {
+    let row: Option<ArticleRow> = on_db!(tx, tx c => {
+        let locked: Option<(i64,)> = sqlx::query_as("UPDATE articles SET id = id WHERE id = $1 RETURNING id")
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?;
+        match locked {
+            None => Ok(None),
+            Some(_) => sqlx::query_as(article_query(&*c)).bind(id).fetch_optional(&mut *c).await,
+        }
+    })?;
+    row.map(ArticleRow::into_article).transpose()
+}
+
+/// The article query in the dialect of `c`'s database.
+fn article_query<C: DialectOf>(_: &C) -> &'static str {
+    C::ARTICLE
+}
+
+trait DialectOf {
+    const ARTICLE: &'static str;
+}
+
+impl DialectOf for sqlx::SqliteConnection {
+    const ARTICLE: &'static str = ARTICLE_SQLITE;
+}
+
+impl DialectOf for sqlx::PgConnection {
+    const ARTICLE: &'static str = ARTICLE_POSTGRES;
+}
+
 /// Inserts missing tags and links them to an article, inside the caller's transaction. Returns the
 /// tags' ids.
 pub(crate) async fn link_tags(tx: &mut Tx, article_id: i64, names: &[String]) -> Result<Vec<i64>> {
@@ -241,99 +296,6 @@ pub(crate) async fn link_tags(tx: &mut Tx, article_id: i64, names: &[String]) ->
 }
 
 impl Store {
-    pub async fn create_article(&self, input: ArticleInput) -> Result<Article> {
-        let input = input.validated()?;
-        let slug = input.slug.clone().unwrap_or_default();
-        let t = now();
-        let created = input.created_at.unwrap_or(t);
-        let mut tx = self.begin().await?;
-        let (id,): (i64,) = on_db!(&mut tx, tx c => {
-            sqlx::query_as(
-                "INSERT INTO articles (title, slug, summary, body, cover_url, cover_caption, author, byline, \
-                 source_name, source_url, category_id, featured, status, created_at, published_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-            )
-            .bind(&input.title).bind(&slug).bind(&input.summary).bind(&input.body)
-            .bind(&input.cover_url).bind(&input.cover_caption).bind(&input.author).bind(&input.byline)
-            .bind(&input.source_name).bind(&input.source_url).bind(input.category_id).bind(input.featured)
-            .bind(input.status.as_str()).bind(created).bind(input.published_at).bind(t)
-            .fetch_one(c)
-            .await
-        })
-        .map_err(|e| StoreError::constraint(e, None, Some("category_id")))?;
-        let tags = link_tags(&mut tx, id, &input.tags).await?;
-        let change = Change::Article {
-            id,
-            categories: vec![input.category_id],
-            tags,
-        };
-        append_change(&mut tx, &change).await?;
-        tx.commit().await?;
-        self.notify(&change);
-        self.article(id).await?.ok_or(StoreError::NotFound)
-    }
-
-    /// Replaces an article's fields and tags; its views and creation time stay.
-    pub async fn update_article(&self, id: i64, input: ArticleInput) -> Result<Article> {
-        let input = input.validated()?;
-        let slug = input.slug.clone().unwrap_or_default();
-        let t = now();
-        let mut tx = self.begin().await?;
-        // The old category and tags go into the change, so they are read under the row's lock:
-        // read before it, a concurrent edit's category or tags would be left out.
-        let (old_category, old_tags) = on_db!(&mut tx, tx c => {
-            let row: Option<(i64,)> =
-                sqlx::query_as("UPDATE articles SET id = id WHERE id = $1 RETURNING category_id")
-                    .bind(id)
-                    .fetch_optional(&mut *c)
-                    .await?;
-            let tags: Vec<(i64,)> = sqlx::query_as("SELECT tag_id FROM article_tags WHERE article_id = $1")
-                .bind(id)
-                .fetch_all(&mut *c)
-                .await?;
-            Ok::<_, sqlx::Error>((row.map(|(category,)| category), tags))
-        })?;
-        let old_category = old_category.ok_or(StoreError::NotFound)?;
-        on_db!(&mut tx, tx c => {
-            sqlx::query(
-                "UPDATE articles SET title = $2, slug = $3, summary = $4, body = $5, cover_url = $6, \
-                 cover_caption = $7, author = $8, byline = $9, source_name = $10, source_url = $11, \
-                 category_id = $12, featured = $13, status = $14, published_at = $15, updated_at = $16 \
-                 WHERE id = $1",
-            )
-            .bind(id).bind(&input.title).bind(&slug).bind(&input.summary).bind(&input.body)
-            .bind(&input.cover_url).bind(&input.cover_caption).bind(&input.author).bind(&input.byline)
-            .bind(&input.source_name).bind(&input.source_url).bind(input.category_id).bind(input.featured)
-            .bind(input.status.as_str()).bind(input.published_at).bind(t)
-            .execute(c)
-            .await
-            .map(|done| done.rows_affected())
-        })
-        .map_err(|e| StoreError::constraint(e, None, Some("category_id")))?;
-        on_db!(&mut tx, tx c => {
-            sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
-                .bind(id)
-                .execute(c)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        let mut tags = link_tags(&mut tx, id, &input.tags).await?;
-        tags.extend(old_tags.into_iter().map(|(tag,)| tag));
-        tags.sort_unstable();
-        tags.dedup();
-        let mut categories = vec![old_category, input.category_id];
-        categories.dedup();
-        let change = Change::Article {
-            id,
-            categories,
-            tags,
-        };
-        append_change(&mut tx, &change).await?;
-        tx.commit().await?;
-        self.notify(&change);
-        self.article(id).await?.ok_or(StoreError::NotFound)
-    }
-
     /// Any article by id, whatever its status.
     pub async fn article(&self, id: i64) -> Result<Option<Article>> {
         let row: Option<ArticleRow> = match &self.backend {

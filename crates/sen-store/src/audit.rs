@@ -45,10 +45,20 @@ pub enum AuditAction {
     RecoveryCodeUsed,
     /// The security settings, before and after.
     SecurityUpdate,
+    ArticleCreate,
+    ArticleUpdate,
+    ArticleSubmit,
+    ArticleWithdraw,
+    ArticleReturn,
+    ArticlePublish,
+    ArticleUnpublish,
+    ArticleTrash,
+    ArticleRestore,
+    ArticlePurge,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 34] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -73,6 +83,16 @@ impl AuditAction {
         Self::SecondFactorFailed,
         Self::RecoveryCodeUsed,
         Self::SecurityUpdate,
+        Self::ArticleCreate,
+        Self::ArticleUpdate,
+        Self::ArticleSubmit,
+        Self::ArticleWithdraw,
+        Self::ArticleReturn,
+        Self::ArticlePublish,
+        Self::ArticleUnpublish,
+        Self::ArticleTrash,
+        Self::ArticleRestore,
+        Self::ArticlePurge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +121,16 @@ impl AuditAction {
             Self::SecondFactorFailed => "second_factor_failed",
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::SecurityUpdate => "security_update",
+            Self::ArticleCreate => "article_create",
+            Self::ArticleUpdate => "article_update",
+            Self::ArticleSubmit => "article_submit",
+            Self::ArticleWithdraw => "article_withdraw",
+            Self::ArticleReturn => "article_return",
+            Self::ArticlePublish => "article_publish",
+            Self::ArticleUnpublish => "article_unpublish",
+            Self::ArticleTrash => "article_trash",
+            Self::ArticleRestore => "article_restore",
+            Self::ArticlePurge => "article_purge",
         }
     }
 

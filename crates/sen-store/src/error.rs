@@ -15,6 +15,12 @@ pub enum StoreError {
     /// holds rows (`articles`, `subcategories`).
     #[error("{}", conflict_message(.0))]
     Conflict(&'static str),
+    /// A save made on an older version than the stored one (someone else saved in between).
+    #[error("the article was changed meanwhile (now version {current})")]
+    Stale { current: i64 },
+    /// The workflow refuses the action or the edit: the actor's role, or the article's state.
+    #[error("refused: {0}")]
+    Refused(sen_core::workflow::Refusal),
     /// The field refers to a row that does not exist (a foreign key).
     #[error("{0} refers to something that does not exist")]
     MissingReference(&'static str),
@@ -51,7 +57,11 @@ impl StoreError {
         match self {
             Self::Invalid(e) => Some(e.field),
             Self::Conflict(field) | Self::MissingReference(field) => Some(field),
-            Self::NotFound | Self::Unavailable(_) | Self::Database(_) => None,
+            Self::NotFound
+            | Self::Stale { .. }
+            | Self::Refused(_)
+            | Self::Unavailable(_)
+            | Self::Database(_) => None,
         }
     }
 

@@ -6,6 +6,8 @@ mod audit;
 mod categories;
 mod counters;
 mod db;
+mod desk;
+mod editing;
 mod error;
 mod import;
 mod inline;
@@ -13,6 +15,7 @@ mod keys;
 mod media;
 mod outbox;
 mod pages;
+mod schedule;
 mod second_factor;
 mod sessions;
 mod site;
@@ -26,11 +29,17 @@ pub use articles::Listing;
 pub use audit::{AUDIT_RETENTION, AuditAction, AuditEntry, AuditPage, AuditQuery};
 pub use counters::{ArticleViews, Booked, Booking, VisitTotals, VisitorMark};
 pub use db::{Backend, Store};
+pub use desk::{
+    DeskCounts, DeskPage, DeskQuery, DeskRow, DeskRowStatus, DeskSort, DeskStatus, Revision,
+    RevisionSummary,
+};
+pub use editing::{ArticleSave, SaveKind, Transition};
 pub use error::{Cause, StoreError};
 pub use import::{Bundle, BundleArticle, BundleCategory, BundleMedia, BundlePage, SampleState};
 pub use keys::random_password;
 pub use media::Media;
 pub use outbox::OutboxEntry;
+pub use schedule::{SCHEDULER, ScheduleRun};
 pub use second_factor::{Confirmation, SecondFactorOutcome, new_totp_secret};
 pub use sessions::{
     NewSession, PENDING_SIGN_IN, SESSION_ABSOLUTE, SESSION_IDLE, SESSION_TOUCH, Session, SignIn,

@@ -283,7 +283,10 @@ dual_test!(only_an_empty_category_is_deleted, |backend| async move {
         .await
         .expect("child");
     store
-        .create_article(ArticleInput::new("Bản nháp", child.id))
+        .create_article(
+            &sen_core::Actor::CLI,
+            ArticleInput::new("Bản nháp", child.id),
+        )
         .await
         .expect("a draft");
     let err = store

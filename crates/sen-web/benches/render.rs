@@ -93,6 +93,14 @@ fn main() {
             name: "Trí thức".into(),
             slug: "tri-thuc".into(),
         }],
+        author_id: None,
+        version: 1,
+        unpublish_at: None,
+        review_note: String::new(),
+        correction_note: String::new(),
+        corrected_at: None,
+        trashed_at: None,
+        trashed_from: None,
     });
     let most_read = sen_web::read::MostRead {
         serial: 1,

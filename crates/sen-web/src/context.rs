@@ -165,6 +165,9 @@ const ARTICLE_FIELDS: &[&str] = &[
     "tags",
     "url",
     "print_url",
+    "correction_note",
+    "corrected",
+    "corrected_iso",
 ];
 
 impl Object for ArticleFields {
@@ -199,6 +202,9 @@ impl Object for ArticleFields {
             ),
             "url" => Value::from(article_path(&a.slug, a.id)),
             "print_url" => Value::from(print_path(a.id)),
+            "correction_note" => Value::from(a.correction_note.as_str()),
+            "corrected" => Value::from(a.corrected_at.map(format::time_date).unwrap_or_default()),
+            "corrected_iso" => Value::from(a.corrected_at.map(format::rfc3339).unwrap_or_default()),
             _ => return None,
         })
     }

@@ -7,6 +7,7 @@ use axum::{
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
+use sen_core::workflow::Refusal;
 use sen_store::StoreError;
 
 /// Stable codes: clients and the message catalogue key on them.
@@ -124,7 +125,10 @@ impl From<StoreError> for Error {
         let code = match &err {
             StoreError::NotFound => ErrorCode::NotFound,
             StoreError::Invalid(_) | StoreError::MissingReference(_) => ErrorCode::InvalidInput,
-            StoreError::Conflict(_) => ErrorCode::Conflict,
+            StoreError::Conflict(_) | StoreError::Stale { .. } => ErrorCode::Conflict,
+            StoreError::Refused(Refusal::Forbidden) => ErrorCode::Forbidden,
+            // The article's state doesn't allow it (any more): a conflict with what is stored.
+            StoreError::Refused(_) => ErrorCode::Conflict,
             StoreError::Unavailable(_) => ErrorCode::Unavailable,
             StoreError::Database(_) => ErrorCode::Internal,
         };
@@ -140,9 +144,13 @@ impl From<StoreError> for Error {
             ErrorCode::Unavailable => tracing::debug!(error = %err, "request without a database"),
             _ => {}
         }
+        let field = match &err {
+            StoreError::Stale { .. } => Some("version"),
+            other => other.field(),
+        };
         Self {
             code,
-            field: err.field().map(str::to_string),
+            field: field.map(str::to_string),
             message,
         }
     }

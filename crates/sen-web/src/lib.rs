@@ -17,6 +17,7 @@ mod observe;
 mod ops;
 mod pages;
 mod params;
+mod preview;
 pub mod read;
 mod router;
 mod server;

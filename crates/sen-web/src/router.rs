@@ -1,6 +1,7 @@
 //! Every route of sen, and the layers of each section, in one place.
 //!
 //! - the public site (`pages`): visitor, visit, cookie and themed errors around cached pages;
+//!   preview links (`preview`) of articles not yet public;
 //! - the JSON API (`api`), its OpenAPI document at `/api/v1/openapi.json`;
 //! - the admin area (`admin`) at `/admin`: session, same-origin and CSRF checks, its own headers;
 //! - operations (`ops`): `/healthz`, `/metrics`;
@@ -11,7 +12,7 @@
 
 use axum::{Router, middleware::from_fn_with_state, routing::get};
 
-use crate::{admin, api, app::App, observe::observe, ops, pages};
+use crate::{admin, api, app::App, observe::observe, ops, pages, preview};
 
 impl App {
     pub fn router(&self) -> Router {
@@ -22,6 +23,7 @@ impl App {
             .route("/tin/{file}", get(pages::article))
             .route("/in/{id}", get(pages::print))
             .route("/trang/{slug}", get(pages::page))
+            .route("/xem-truoc/{token}", get(preview::show))
             .fallback(pages::not_found)
             .layer(from_fn_with_state(self.clone(), pages::public_layer));
         let (api, _) = api::router();

@@ -32,6 +32,10 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "templates/login_code.html",
     "templates/second_factor.html",
     "templates/security.html",
+    "templates/articles.html",
+    "templates/article_form.html",
+    "templates/revisions.html",
+    "templates/revision_compare.html",
 ];
 
 const STATICS: &[(&str, &str, &str)] = &[
@@ -44,6 +48,22 @@ const STATICS: &[(&str, &str, &str)] = &[
         "admin.js",
         "text/javascript; charset=utf-8",
         include_str!("../admin/static/admin.js"),
+    ),
+    // The article editor: built from npm packages by scripts/build-editor, committed.
+    (
+        "editor.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../admin/static/editor.js"),
+    ),
+    (
+        "editor.css",
+        "text/css; charset=utf-8",
+        include_str!("../admin/static/editor.css"),
+    ),
+    (
+        "editor.LICENSES.txt",
+        "text/plain; charset=utf-8",
+        include_str!("../admin/static/editor.LICENSES.txt"),
     ),
 ];
 
@@ -97,6 +117,15 @@ impl AdminUi {
     /// A message the catalogue may not have (an optional hint).
     pub fn optional_message(&self, key: &str) -> Option<String> {
         self.messages.get(key).cloned()
+    }
+
+    /// The messages whose keys start with `prefix`, for a script (the editor's words).
+    pub fn messages_with_prefix(&self, prefix: &str) -> std::collections::BTreeMap<String, String> {
+        self.messages
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     /// A file of `/admin/static/`: its type and content.

@@ -209,6 +209,48 @@ impl App {
     }
 }
 
+/// The scheduler's lease: held for this long, renewed every [`SCHEDULE_EVERY`]; when its node
+/// dies another takes over within it.
+const SCHEDULER_LEASE: time::Duration = time::Duration::seconds(5);
+const SCHEDULE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+const SCHEDULER: &str = "scheduler";
+
+impl App {
+    /// One turn of the scheduler: if this node holds (or takes) the lease, publish and unpublish
+    /// what is due. Returns whether it held the lease.
+    pub async fn schedule_turn(&self, holder: &str, held: bool) -> bool {
+        let holds = match self
+            .store
+            .try_lease(SCHEDULER, holder, SCHEDULER_LEASE)
+            .await
+        {
+            Ok(holds) => holds,
+            Err(err) => {
+                tracing::debug!(error = %err, "the scheduler's lease could not be renewed");
+                return false;
+            }
+        };
+        if holds != held {
+            tracing::info!(holder, holds, "scheduler lease");
+        }
+        if !holds {
+            return false;
+        }
+        match self.store.run_schedule(OffsetDateTime::now_utc()).await {
+            Ok(run) => {
+                for id in &run.published {
+                    tracing::info!(article = id, "scheduled article published");
+                }
+                for id in &run.unpublished {
+                    tracing::info!(article = id, "scheduled article unpublished");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "the scheduler's run failed"),
+        }
+        true
+    }
+}
+
 /// The running background tasks of a node.
 pub struct Tasks {
     stop: watch::Sender<bool>,
@@ -267,6 +309,31 @@ impl Tasks {
                     }
                     pruned = Instant::now();
                 }
+            }
+        }));
+
+        // One node of the cluster publishes and unpublishes at the set times: the lease's holder.
+        let scheduler = app.clone();
+        let holder = format!(
+            "{}:{}:{}",
+            app.config.node_id,
+            std::process::id(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos()
+        );
+        let mut rx = stopped_pruner.clone();
+        handles.push(tokio::spawn(async move {
+            let mut interval = tokio::time::interval(SCHEDULE_EVERY);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut held = false;
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    _ = rx.changed() => break,
+                }
+                held = scheduler.schedule_turn(&holder, held).await;
+            }
+            if held && let Err(err) = scheduler.store.release_lease(SCHEDULER, &holder).await {
+                tracing::debug!(error = %err, "the scheduler's lease was not released");
             }
         }));
 

@@ -321,7 +321,11 @@ dual_test!(
         let mut input = ArticleInput::new("Đăng trong lúc nút khởi động", category);
         input.status = ArticleStatus::Published;
         input.published_at = Some(time::OffsetDateTime::now_utc() - time::Duration::seconds(5));
-        let id = writer.create_article(input).await.expect("create").id;
+        let id = writer
+            .create_article(&sen_core::Actor::CLI, input)
+            .await
+            .expect("create")
+            .id;
         let node = Node::serve(app, listener).await;
         let started = std::time::Instant::now();
         loop {

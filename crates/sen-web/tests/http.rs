@@ -224,7 +224,10 @@ dual_test!(changes_show_at_the_next_request, |backend| async move {
     input.status = ArticleStatus::Published;
     input.published_at = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
     input.slug = Some("bai-viet-so-2-ve-khoa-hoc".into());
-    store.update_article(ids[2], input).await.expect("update");
+    store
+        .update_article(&sen_core::Actor::CLI, ids[2], input)
+        .await
+        .expect("update");
     let html = page_text(&c, node.url(&path)).await;
     assert!(html.contains("Tiêu đề đã sửa"));
     let home = page_text(&c, node.url("/")).await;
@@ -266,7 +269,10 @@ dual_test!(changes_show_at_the_next_request, |backend| async move {
     );
     let mut draft = ArticleInput::new("Tiêu đề đã sửa", category_id);
     draft.slug = Some("bai-viet-so-2-ve-khoa-hoc".into());
-    store.update_article(ids[2], draft).await.expect("withdraw");
+    store
+        .update_article(&sen_core::Actor::CLI, ids[2], draft)
+        .await
+        .expect("withdraw");
     assert!(
         !page_text(&c, node.url("/"))
             .await
@@ -283,7 +289,10 @@ dual_test!(changes_show_at_the_next_request, |backend| async move {
     let mut fresh = ArticleInput::new("Tin mới vừa đăng", category_id);
     fresh.status = ArticleStatus::Published;
     fresh.published_at = Some(time::OffsetDateTime::now_utc());
-    let fresh = store.create_article(fresh).await.expect("create");
+    let fresh = store
+        .create_article(&sen_core::Actor::CLI, fresh)
+        .await
+        .expect("create");
     assert!(
         page_text(&c, node.url(&list_path))
             .await
@@ -321,7 +330,10 @@ dual_test!(
         let mut scheduled = ArticleInput::new("Tin đăng theo lịch hẹn", category_id);
         scheduled.status = ArticleStatus::Published;
         scheduled.published_at = Some(due);
-        let scheduled = store.create_article(scheduled).await.expect("schedule");
+        let scheduled = store
+            .create_article(&sen_core::Actor::CLI, scheduled)
+            .await
+            .expect("schedule");
         // The node's follower reads its own write from the outbox too, and drops the pages again.
         tokio::time::sleep(Duration::from_millis(500)).await;
         // The home page is cached without it; its own page is not found yet.
@@ -616,7 +628,10 @@ async fn two_nodes_share_one_postgres() {
     let mut fresh = ArticleInput::new("Đăng qua nút A", category_id);
     fresh.status = ArticleStatus::Published;
     fresh.published_at = Some(time::OffsetDateTime::now_utc());
-    store_a.create_article(fresh).await.expect("create");
+    store_a
+        .create_article(&sen_core::Actor::CLI, fresh)
+        .await
+        .expect("create");
     let started = std::time::Instant::now();
     loop {
         if page_text(&client(), b.url("/"))
@@ -722,10 +737,19 @@ async fn two_nodes_agree_with_the_database_after_concurrent_writers() {
                 input.featured = dice.roll(3) == 0;
                 input.tags = vec![format!("Nhóm {}", dice.roll(4))];
                 if mine.is_empty() || dice.roll(3) == 0 {
-                    mine.push(store.create_article(input).await.expect("create").id);
+                    mine.push(
+                        store
+                            .create_article(&sen_core::Actor::CLI, input)
+                            .await
+                            .expect("create")
+                            .id,
+                    );
                 } else {
                     let id = mine[dice.roll(mine.len() as u64) as usize];
-                    store.update_article(id, input).await.expect("update");
+                    store
+                        .update_article(&sen_core::Actor::CLI, id, input)
+                        .await
+                        .expect("update");
                 }
                 // Readers keep both nodes' caches and catalogues busy meanwhile.
                 if n.is_multiple_of(4) {

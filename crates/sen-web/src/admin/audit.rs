@@ -72,7 +72,7 @@ pub struct AuditFilter {
 }
 
 /// The start of a Vietnamese calendar day, from `yyyy-mm-dd`.
-fn day_start(text: &str) -> Option<OffsetDateTime> {
+pub(super) fn day_start(text: &str) -> Option<OffsetDateTime> {
     let date = Date::parse(text.trim(), format_description!("[year]-[month]-[day]")).ok()?;
     Some(PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_offset(format::VIETNAM))
 }

@@ -9,6 +9,15 @@ use serde::Serialize;
 use super::{Staff, audit::entry_row, page};
 use crate::{app::App, error::Error, read::cache::Slot};
 
+/// A count that is a link to the list it counts.
+#[derive(Serialize)]
+struct Tile {
+    label: String,
+    value: String,
+    url: String,
+    urgent: bool,
+}
+
 #[derive(Serialize)]
 struct Popular {
     title: String,
@@ -46,7 +55,40 @@ pub async fn dashboard(State(app): State<App>, staff: Staff) -> Result<Response,
     } else {
         Vec::new()
     };
+    let counts = app.store.desk_counts(&staff.user).await?;
+    let me = staff.user.id;
+    let waiting = [
+        (
+            "desk_submitted",
+            counts.waiting_for_me,
+            "/admin/articles?status=pending".to_string(),
+        ),
+        (
+            "desk_my_drafts",
+            counts.my_drafts,
+            format!("/admin/articles?status=draft&author={me}"),
+        ),
+        (
+            "desk_returned",
+            counts.returned_to_me,
+            format!("/admin/articles?status=returned&author={me}"),
+        ),
+        (
+            "desk_scheduled",
+            counts.scheduled,
+            "/admin/articles?status=scheduled".to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(key, n, url)| Tile {
+        label: app.admin_ui.message(key),
+        value: format::number(u64::try_from(n).unwrap_or(0)),
+        url,
+        urgent: n > 0 && key == "desk_submitted",
+    })
+    .collect::<Vec<_>>();
     let own = context! {
+        waiting => Value::from(Serde(&waiting)),
         online => figure(Slot::Online),
         today => figure(Slot::Today),
         week => figure(Slot::Week),

@@ -103,6 +103,14 @@ impl FormErrors {
         Ok(())
     }
 
+    /// Each field's message, for JSON answers.
+    pub fn fields(&self) -> std::collections::BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect()
+    }
+
     /// `errors` (the summary's list) for a template; the template finds a field's message by name.
     pub fn value(&self) -> Value {
         Value::from(Serde(&self.0))

@@ -4,6 +4,8 @@
 //! - `session`: the layer every admin request passes (session, same-origin and CSRF checks,
 //!   headers) and the `Staff` extractor;
 //! - `auth`: sign in and out, the password;
+//! - `desk` (the list of articles, bulk actions), `editor` (writing, saving, the workflow's
+//!   buttons, autosave, previews), `revisions` (history, compare, restore);
 //! - `dashboard`, `site` (identity and settings), `categories`, `pages` (static pages), `users`,
 //!   `account` (one's own tokens and sessions), `second_factor` (TOTP enrolment, reset, the
 //!   requirement), `audit`.
@@ -13,8 +15,11 @@ mod audit;
 mod auth;
 mod categories;
 mod dashboard;
+mod desk;
+mod editor;
 mod forms;
 mod pages;
+mod revisions;
 mod second_factor;
 mod session;
 mod site;
@@ -108,6 +113,33 @@ pub fn router(app: &App) -> Router<App> {
         .route("/admin/users/{id}/enable", post(users::enable))
         .route("/admin/users/{id}/password", post(users::reset_password))
         .route("/admin/audit", get(audit::audit))
+        .route("/admin/articles", get(desk::list))
+        .route("/admin/articles/bulk", post(desk::bulk))
+        .route(
+            "/admin/articles/new",
+            get(editor::new_form).post(editor::create),
+        )
+        .route("/admin/articles/autosave", post(editor::autosave_new))
+        .route(
+            "/admin/articles/{id}",
+            get(editor::edit_form).post(editor::update),
+        )
+        .route("/admin/articles/{id}/autosave", post(editor::autosave))
+        .route(
+            "/admin/articles/{id}/workflow",
+            post(editor::workflow_action),
+        )
+        .route("/admin/articles/{id}/preview", get(editor::preview))
+        .route(
+            "/admin/articles/{id}/preview-link",
+            post(editor::preview_link),
+        )
+        .route("/admin/articles/{id}/revisions", get(revisions::list))
+        .route("/admin/articles/{id}/compare", get(revisions::compare))
+        .route(
+            "/admin/articles/{id}/revisions/{revision}/restore",
+            post(revisions::restore),
+        )
         .route("/admin/{*rest}", get(not_found).post(not_found))
         .layer(from_fn_with_state(app.clone(), session::admin_layer))
         .route("/admin/static/{file}", get(static_file))
@@ -159,8 +191,13 @@ struct NavItem {
 
 /// The sections a member of staff may open, as the policy says.
 fn nav(ui: &AdminUi, user: &User, section: &str) -> Vec<NavItem> {
-    let items: [(&str, &str, bool); 8] = [
+    let items: [(&str, &str, bool); 9] = [
         ("/admin", "nav_dashboard", true),
+        (
+            "/admin/articles",
+            "nav_articles",
+            policy::can_write_article(user),
+        ),
         ("/admin/site", "nav_site", policy::can_edit_site(user)),
         (
             "/admin/categories",

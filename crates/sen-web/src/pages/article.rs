@@ -71,54 +71,8 @@ pub async fn article(
             return Err(PageError::Moved(article_path(&a.slug, a.id)));
         }
         app.read.views.observe(a.id, a.views);
-        let chrome = app.read.chrome().await?;
-        let mut deps = vec![Dep::Article(a.id), Dep::Category(a.category_id)];
-        deps.extend(a.tags.iter().map(|t| Dep::Tag(t.id)));
-        let tag_ids: Vec<i64> = a.tags.iter().map(|t| t.id).collect();
-        let now = OffsetDateTime::now_utc();
-        let (other, related) = {
-            let lists = app.read.lists().await?;
-            let same_category = ListFilter {
-                categories: vec![a.category_id],
-                exclude: Some(a.id),
-                ..Default::default()
-            };
-            (
-                lists.list(&same_category, now, 0, 6),
-                lists.related(a.id, &tag_ids, now, 6),
-            )
-        };
-        let most_read = app.read.most_read().await?;
-        let own = vec![
-            ("other_news", context::cards(&chrome, &other, &mut deps)),
-            ("related", context::cards(&chrome, &related, &mut deps)),
-            (
-                "most_read",
-                context::most_read(&chrome, &most_read, &mut deps),
-            ),
-        ];
-        let mut breadcrumbs: Vec<(String, String)> = chrome
-            .trail(a.category_id)
-            .into_iter()
-            .map(|k| (k.name.clone(), category_path(&k.slug)))
-            .collect();
-        breadcrumbs.push((a.title.clone(), article_path(&a.slug, a.id)));
-        let mut meta = Meta::new(Some(a.title.clone()), article_path(&a.slug, a.id));
-        meta.description = if a.summary.is_empty() {
-            text::strip_tags(&a.body)
-        } else {
-            a.summary.clone()
-        };
-        meta.og_type = "article";
-        meta.image = a.cover_url.clone();
-        meta.published_iso = sen_core::format::rfc3339(a.published_at.unwrap_or(a.created_at));
-        meta.modified_iso = sen_core::format::rfc3339(a.updated_at);
-        let id = a.id;
-        let mut own = own;
-        let category_id = a.category_id;
-        own.push(("article", context::article(&chrome, Arc::new(a))));
-        let ctx = context::page(&chrome, meta, breadcrumbs, Some(category_id), own);
-        Ok((app.theme.render("article.html", ctx)?, deps, Some(id)))
+        let (html, deps) = render_article(&app, a).await?;
+        Ok((html, deps, Some(id)))
     })
     .await;
     let (page, hit) = result?;
@@ -129,6 +83,61 @@ pub async fn article(
         response.extensions_mut().insert(ViewedArticle(id));
     }
     Ok(response)
+}
+
+/// The article's page as readers see it (live values as markers), and what it shows. Previews
+/// render through here too, so a preview is exactly the public page.
+pub async fn render_article(
+    app: &App,
+    a: sen_core::Article,
+) -> Result<(String, Vec<Dep>), PageError> {
+    let chrome = app.read.chrome().await?;
+    let mut deps = vec![Dep::Article(a.id), Dep::Category(a.category_id)];
+    deps.extend(a.tags.iter().map(|t| Dep::Tag(t.id)));
+    let tag_ids: Vec<i64> = a.tags.iter().map(|t| t.id).collect();
+    let now = OffsetDateTime::now_utc();
+    let (other, related) = {
+        let lists = app.read.lists().await?;
+        let same_category = ListFilter {
+            categories: vec![a.category_id],
+            exclude: Some(a.id),
+            ..Default::default()
+        };
+        (
+            lists.list(&same_category, now, 0, 6),
+            lists.related(a.id, &tag_ids, now, 6),
+        )
+    };
+    let most_read = app.read.most_read().await?;
+    let own = vec![
+        ("other_news", context::cards(&chrome, &other, &mut deps)),
+        ("related", context::cards(&chrome, &related, &mut deps)),
+        (
+            "most_read",
+            context::most_read(&chrome, &most_read, &mut deps),
+        ),
+    ];
+    let mut breadcrumbs: Vec<(String, String)> = chrome
+        .trail(a.category_id)
+        .into_iter()
+        .map(|k| (k.name.clone(), category_path(&k.slug)))
+        .collect();
+    breadcrumbs.push((a.title.clone(), article_path(&a.slug, a.id)));
+    let mut meta = Meta::new(Some(a.title.clone()), article_path(&a.slug, a.id));
+    meta.description = if a.summary.is_empty() {
+        text::strip_tags(&a.body)
+    } else {
+        a.summary.clone()
+    };
+    meta.og_type = "article";
+    meta.image = a.cover_url.clone();
+    meta.published_iso = sen_core::format::rfc3339(a.published_at.unwrap_or(a.created_at));
+    meta.modified_iso = sen_core::format::rfc3339(a.updated_at);
+    let mut own = own;
+    let category_id = a.category_id;
+    own.push(("article", context::article(&chrome, Arc::new(a))));
+    let ctx = context::page(&chrome, meta, breadcrumbs, Some(category_id), own);
+    Ok((app.theme.render("article.html", ctx)?, deps))
 }
 
 pub async fn print(

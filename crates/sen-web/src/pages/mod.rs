@@ -10,6 +10,43 @@ mod static_page;
 use std::{net::IpAddr, sync::Arc};
 
 pub use article::{article, print};
+
+/// An article as its public page would show it now, whatever its status: for previews. Not cached,
+/// not counted, not indexed.
+pub async fn preview_page(app: &App, article: sen_core::Article) -> Result<Response, Error> {
+    let views = article.views;
+    let (html, _) = article::render_article(app, article)
+        .await
+        .map_err(|e| match e {
+            PageError::Failed(err) => err,
+            PageError::Moved(_) => Error::not_found(),
+        })?;
+    let template = crate::read::cache::Template::parse(html);
+    let values = template
+        .slots()
+        .iter()
+        .map(|slot| match slot {
+            crate::read::cache::Slot::Views => {
+                sen_core::format::number(u64::try_from(views).unwrap_or(0))
+            }
+            other => sen_core::format::number(
+                u64::try_from(app.read.live_value(*other, None)).unwrap_or(0),
+            ),
+        })
+        .collect();
+    let mut response = Response::new(Body::new(template.fill(values)));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    Ok(response)
+}
 pub use assets::{media, static_file};
 pub use home::home;
 pub use lists::{category, tag};

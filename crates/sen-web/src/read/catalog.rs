@@ -603,7 +603,11 @@ mod tests {
             let mut input = sen_core::ArticleInput::new("Mới", category);
             input.status = sen_core::ArticleStatus::Published;
             input.published_at = Some(OffsetDateTime::now_utc() - Duration::minutes(1));
-            let id = store.create_article(input).await.expect("article").id;
+            let id = store
+                .create_article(&sen_core::Actor::CLI, input)
+                .await
+                .expect("article")
+                .id;
             catalog.apply(&Change::Article {
                 id,
                 categories: vec![category],

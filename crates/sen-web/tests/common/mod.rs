@@ -157,10 +157,19 @@ pub async fn seed(store: &Store) -> Vec<i64> {
         input.tags = vec!["Chuyển đổi số".into(), format!("Nhóm {}", i % 2)];
         input.featured = i % 4 == 0;
         input.byline = "Minh Anh".into();
-        ids.push(store.create_article(input).await.expect("article").id);
+        ids.push(
+            store
+                .create_article(&sen_core::Actor::CLI, input)
+                .await
+                .expect("article")
+                .id,
+        );
     }
     store
-        .create_article(ArticleInput::new("Bản nháp bí mật", news.id))
+        .create_article(
+            &sen_core::Actor::CLI,
+            ArticleInput::new("Bản nháp bí mật", news.id),
+        )
         .await
         .expect("draft");
     ids

@@ -1,0 +1,202 @@
+//! Time-driven writes: articles whose publication time comes are announced (their pages dropped
+//! from every node's cache, an audit entry written), those whose unpublication time comes are
+//! taken down. One node does it at a time, the holder of a lease in the database; the others take
+//! over when its lease runs out.
+
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+
+use sen_core::{Actor, Change};
+
+use crate::{
+    Result, Store,
+    audit::{AuditAction, record},
+    db::{Tx, now, on_db},
+    outbox::append_change,
+};
+
+/// The scheduler acts as this system actor in the audit log.
+pub const SCHEDULER: Actor = Actor::System { name: "scheduler" };
+
+/// What one run of the schedule did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScheduleRun {
+    /// Articles whose publication time came since the last run.
+    pub published: Vec<i64>,
+    /// Articles taken down at their unpublication time.
+    pub unpublished: Vec<i64>,
+}
+
+impl Store {
+    /// Takes or renews the lease `name` for `holder` until `ttl` from now. True when `holder`
+    /// holds it: it was free, expired, or already theirs.
+    pub async fn try_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
+        let t = now();
+        let row: Option<(String,)> = on_db!(self, write p => {
+            sqlx::query_as(
+                "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+                 WHERE leases.holder = excluded.holder OR leases.expires_at <= $4 \
+                 RETURNING holder",
+            )
+            .bind(name).bind(holder).bind(t + ttl).bind(t)
+            .fetch_optional(p)
+            .await
+        })?;
+        Ok(row.is_some_and(|(h,)| h == holder))
+    }
+
+    /// Gives the lease up at once (a clean shutdown), so another node takes over without waiting.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        on_db!(self, write p => {
+            sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+                .bind(name).bind(holder)
+                .execute(p)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Announces what became public since the last run and takes down what is due, as of `at`.
+    /// Safe to run on several nodes at once: the run moves the shared mark from the value it read,
+    /// and a run that finds it moved writes nothing.
+    pub async fn run_schedule(&self, at: OffsetDateTime) -> Result<ScheduleRun> {
+        let at = sen_core::format::utc_seconds(at);
+        let t = now();
+        let mut tx = self.begin().await?;
+        let mark: Option<(OffsetDateTime,)> = on_db!(&mut tx, tx c => {
+            sqlx::query_as("SELECT announced_through FROM scheduler_state WHERE id = 1")
+                .fetch_optional(c)
+                .await
+        })?;
+        let Some((mark,)) = mark else {
+            on_db!(&mut tx, tx c => {
+                sqlx::query("INSERT INTO scheduler_state (id, announced_through) VALUES (1, $1) ON CONFLICT DO NOTHING")
+                    .bind(at)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+            tx.commit().await?;
+            return Ok(ScheduleRun::default());
+        };
+        let due_down: Vec<(i64, String, i64)> = on_db!(&mut tx, tx c => {
+            sqlx::query_as(
+                "SELECT id, title, category_id FROM articles WHERE status = 'published' \
+                 AND unpublish_at IS NOT NULL AND unpublish_at <= $1 ORDER BY id",
+            )
+            .bind(at)
+            .fetch_all(c)
+            .await
+        })?;
+        let went_live: Vec<(i64, String, i64)> = if at > mark {
+            on_db!(&mut tx, tx c => {
+                sqlx::query_as(
+                    "SELECT id, title, category_id FROM articles WHERE status = 'published' \
+                     AND published_at > $1 AND published_at <= $2 ORDER BY id",
+                )
+                .bind(mark).bind(at)
+                .fetch_all(c)
+                .await
+            })?
+        } else {
+            vec![]
+        };
+        let mut run = ScheduleRun::default();
+        let mut changes = Vec::new();
+        for (id, title, category) in &due_down {
+            on_db!(&mut tx, tx c => {
+                sqlx::query(
+                    "UPDATE articles SET status = 'archived', updated_at = $2, version = version + 1 \
+                     WHERE id = $1 AND status = 'published'",
+                )
+                .bind(id).bind(t)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+            })?;
+            let details =
+                json!({ "title": title, "from": "published", "to": "archived", "scheduled": true });
+            record(
+                &mut tx,
+                t,
+                &SCHEDULER,
+                AuditAction::ArticleUnpublish,
+                &format!("article:{id}"),
+                details,
+            )
+            .await?;
+            run.unpublished.push(*id);
+            changes.push(article_change(&mut tx, *id, *category).await?);
+        }
+        for (id, title, category) in &went_live {
+            if run.unpublished.contains(id) {
+                continue;
+            }
+            let details = json!({ "title": title, "scheduled": true });
+            record(
+                &mut tx,
+                t,
+                &SCHEDULER,
+                AuditAction::ArticlePublish,
+                &format!("article:{id}"),
+                details,
+            )
+            .await?;
+            run.published.push(*id);
+            changes.push(article_change(&mut tx, *id, *category).await?);
+        }
+        if at > mark {
+            let moved = on_db!(&mut tx, tx c => {
+                sqlx::query("UPDATE scheduler_state SET announced_through = $2 WHERE id = 1 AND announced_through = $1")
+                    .bind(mark).bind(at)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+            if moved == 0 {
+                // Another node ran meanwhile: its run stands, this one writes nothing.
+                return Ok(ScheduleRun::default());
+            }
+        }
+        for change in &changes {
+            append_change(&mut tx, change).await?;
+        }
+        tx.commit().await?;
+        for change in &changes {
+            self.notify(change);
+        }
+        Ok(run)
+    }
+
+    /// The next time the schedule has something to do after `after`, if anything is scheduled.
+    pub async fn next_scheduled(&self, after: OffsetDateTime) -> Result<Option<OffsetDateTime>> {
+        let after = sen_core::format::utc_seconds(after);
+        let (next_up, next_down): (Option<OffsetDateTime>, Option<OffsetDateTime>) = on_db!(self, read p => {
+            sqlx::query_as(
+                "SELECT (SELECT MIN(published_at) FROM articles WHERE status = 'published' AND published_at > $1), \
+                 (SELECT MIN(unpublish_at) FROM articles WHERE status = 'published' AND unpublish_at IS NOT NULL)",
+            )
+            .bind(after)
+            .fetch_one(p)
+            .await
+        })?;
+        Ok([next_up, next_down].into_iter().flatten().min())
+    }
+}
+
+/// The change that drops an article's page and the lists it is on (its category's, its tags').
+async fn article_change(tx: &mut Tx, id: i64, category: i64) -> Result<Change> {
+    let tags: Vec<(i64,)> = on_db!(tx, tx c => {
+        sqlx::query_as("SELECT tag_id FROM article_tags WHERE article_id = $1")
+            .bind(id)
+            .fetch_all(c)
+            .await
+    })?;
+    Ok(Change::Article {
+        id,
+        categories: vec![category],
+        tags: tags.into_iter().map(|(t,)| t).collect(),
+    })
+}

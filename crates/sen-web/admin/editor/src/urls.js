@@ -1,0 +1,70 @@
+// Which addresses the editor writes into links, images and video embeds: the schemes the server's
+// sanitiser keeps (http, https, mailto, tel) and paths on this site ("/media/a.jpg", never "//host").
+
+const SITE_PATH = /^\/(?![/\\])[^\s\\<>"]*$/;
+const WEB = /^https?:\/\/[^\s/\\?#<>"]+[^\s\\<>"]*$/i;
+const MAILTO = /^mailto:[^\s@<>"]+@[^\s@<>"]+$/i;
+const TEL = /^tel:\+?[0-9]+$/i;
+
+// A link target already in the document (pasted or loaded) that may stay.
+export function isSafeHref(href) {
+  if (typeof href !== 'string') return false;
+  return WEB.test(href) || MAILTO.test(href) || TEL.test(href) || SITE_PATH.test(href);
+}
+
+// What a person typed into the link form, as the href to write, or null when it is refused.
+export function normalizeHref(input) {
+  const s = String(input ?? '').trim();
+  if (!s) return null;
+  if (/^tel:/i.test(s)) {
+    if (!/^tel:\s*\+?[0-9][0-9\s().-]*$/i.test(s)) return null;
+    return `tel:${s.slice(4).replace(/[^0-9+]/g, '')}`;
+  }
+  if (isSafeHref(s)) return s;
+  // "example.vn/trang" and "ban@example.vn" without a scheme.
+  if (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}([/?#][^\s\\<>"]*)?$/i.test(s)) return `https://${s}`;
+  if (/^[^\s@:/<>"]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(s)) return `mailto:${s}`;
+  return null;
+}
+
+// An image source: http(s) or a path on this site.
+export function isSafeSrc(src) {
+  return typeof src === 'string' && (WEB.test(src) || SITE_PATH.test(src));
+}
+
+const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
+const VIMEO_ID = /^[0-9]{1,12}$/;
+
+// A YouTube or Vimeo address (any of the usual forms) as { provider, id }, or null.
+export function parseVideo(input) {
+  let url;
+  try {
+    url = new URL(String(input ?? '').trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  const host = url.hostname.toLowerCase().replace(/^(www\.|m\.|music\.)/, '');
+  const segments = url.pathname.split('/').filter(Boolean);
+  if (host === 'youtube.com' || host === 'youtube-nocookie.com') {
+    let id = url.searchParams.get('v');
+    if (!id && ['embed', 'shorts', 'live', 'v'].includes(segments[0])) id = segments[1];
+    return id && YOUTUBE_ID.test(id) ? { provider: 'youtube', id } : null;
+  }
+  if (host === 'youtu.be') {
+    const id = segments[0];
+    return id && YOUTUBE_ID.test(id) ? { provider: 'youtube', id } : null;
+  }
+  if (host === 'vimeo.com' || host === 'player.vimeo.com') {
+    const id = host === 'player.vimeo.com' ? (segments[0] === 'video' ? segments[1] : null) : segments.find(s => VIMEO_ID.test(s));
+    return id && VIMEO_ID.test(id) ? { provider: 'vimeo', id } : null;
+  }
+  return null;
+}
+
+// The canonical address of a video, as the page links to it.
+export function videoUrl(provider, id) {
+  return provider === 'vimeo' ? `https://vimeo.com/${id}` : `https://www.youtube.com/watch?v=${id}`;
+}
+
+export const PROVIDER_NAMES = { youtube: 'YouTube', vimeo: 'Vimeo' };
