@@ -687,6 +687,20 @@ fn problem(status: StatusCode, body: SaveProblem) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// The form's errors as the editor script's 422, the first message in words.
+fn invalid(errors: &FormErrors) -> Response {
+    let fields = errors.fields();
+    problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        SaveProblem {
+            error: "invalid",
+            message: fields.values().next().cloned().unwrap_or_default(),
+            compare_url: None,
+            fields,
+        },
+    )
+}
+
 fn saved(a: &Article) -> Response {
     Json(Saved {
         id: a.id,
@@ -717,16 +731,7 @@ fn autosave_problem(ui: &AdminUi, id: Option<i64>, err: StoreError) -> Result<Re
         StoreError::Invalid(_) | StoreError::MissingReference(_) | StoreError::Conflict(_) => {
             let mut errors = FormErrors::default();
             errors.store(ui, err)?;
-            let fields: std::collections::BTreeMap<String, String> = errors.fields();
-            Ok(problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                SaveProblem {
-                    error: "invalid",
-                    message: fields.values().next().cloned().unwrap_or_default(),
-                    compare_url: None,
-                    fields,
-                },
-            ))
+            Ok(invalid(&errors))
         }
         StoreError::Refused(_) => Ok(problem(
             StatusCode::FORBIDDEN,
@@ -753,16 +758,7 @@ pub async fn autosave_new(
     let mut errors = FormErrors::default();
     let input = typed.input(ui, &mut errors);
     if !errors.is_empty() {
-        let fields = errors.fields();
-        return Ok(problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            SaveProblem {
-                error: "invalid",
-                message: fields.values().next().cloned().unwrap_or_default(),
-                compare_url: None,
-                fields,
-            },
-        ));
+        return Ok(invalid(&errors));
     }
     match app.store.create_article(&staff.actor(), input).await {
         Ok(article) => Ok(saved(&article)),
@@ -790,16 +786,7 @@ pub async fn autosave(
         ));
     };
     if !errors.is_empty() {
-        let fields = errors.fields();
-        return Ok(problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            SaveProblem {
-                error: "invalid",
-                message: fields.values().next().cloned().unwrap_or_default(),
-                compare_url: None,
-                fields,
-            },
-        ));
+        return Ok(invalid(&errors));
     }
     // What readers see changes only by a deliberate save with its correction note.
     if article.is_public(OffsetDateTime::now_utc()) {
