@@ -380,7 +380,7 @@ async fn existing(app: &App, id: &str) -> Result<Article, Error> {
 }
 
 /// Only those who may edit an article see it in the admin.
-fn may_see(staff: &Staff, a: &Article) -> Result<(), Error> {
+pub(super) fn may_see(staff: &Staff, a: &Article) -> Result<(), Error> {
     allowed(
         policy::can_edit_article(&staff.user, a.category_id, a.author_id)
             || policy::can_publish(&staff.user, a.category_id),

@@ -15,7 +15,7 @@ use sen_store::{ArticleSave, RevisionSummary, SaveKind, StoreError};
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};
 
-use super::{Staff, allowed, forms::id_param, page};
+use super::{Staff, forms::id_param, page};
 use crate::{app::App, error::Error, staff_ui::AdminUi};
 
 #[derive(Serialize)]
@@ -44,10 +44,7 @@ fn line(ui: &AdminUi, r: &RevisionSummary) -> Line {
 async fn article_for(app: &App, staff: &Staff, id: &str) -> Result<Article, Error> {
     let id = id_param(id)?;
     let a = app.store.article(id).await?.ok_or_else(Error::not_found)?;
-    allowed(
-        sen_core::policy::can_edit_article(&staff.user, a.category_id, a.author_id)
-            || sen_core::policy::can_publish(&staff.user, a.category_id),
-    )?;
+    super::editor::may_see(staff, &a)?;
     Ok(a)
 }
 
