@@ -85,6 +85,11 @@ pub fn can_publish(actor: &User, category: i64) -> bool {
     is_admin(actor) || edits_in(actor, category)
 }
 
+/// See an article that is not public (a draft, a submission): whoever may edit or publish it.
+pub fn can_see_article(actor: &User, category: i64, author: Option<i64>) -> bool {
+    can_edit_article(actor, category, author) || can_publish(actor, category)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

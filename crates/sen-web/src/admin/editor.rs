@@ -381,10 +381,11 @@ async fn existing(app: &App, id: &str) -> Result<Article, Error> {
 
 /// Only those who may edit an article see it in the admin.
 pub(super) fn may_see(staff: &Staff, a: &Article) -> Result<(), Error> {
-    allowed(
-        policy::can_edit_article(&staff.user, a.category_id, a.author_id)
-            || policy::can_publish(&staff.user, a.category_id),
-    )
+    allowed(policy::can_see_article(
+        &staff.user,
+        a.category_id,
+        a.author_id,
+    ))
 }
 
 pub async fn new_form(State(app): State<App>, staff: Staff) -> Result<Response, Error> {

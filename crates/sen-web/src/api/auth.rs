@@ -2,7 +2,7 @@
 //! user, and the policy's answer for the action.
 
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequestParts, OptionalFromRequestParts},
     http::{HeaderMap, header, request::Parts},
 };
 use sen_core::{Actor, User};
@@ -60,6 +60,24 @@ impl FromRequestParts<App> for Staff {
             actor: auth.user.actor(client),
             user: auth.user,
         })
+    }
+}
+
+/// A token when one is sent (and then it must be good); none for the public.
+impl OptionalFromRequestParts<App> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &App,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            <Self as FromRequestParts<App>>::from_request_parts(parts, app)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
     }
 }
 

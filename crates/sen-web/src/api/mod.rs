@@ -2,6 +2,7 @@
 //! anyone, writes (the site identity, categories, pages) for a bearer token the policy allows.
 
 mod auth;
+mod newsroom;
 mod types;
 mod writes;
 
@@ -25,7 +26,7 @@ pub use types::*;
 
 use crate::{
     app::App,
-    error::{Error, ErrorCode, PathText},
+    error::{Error, ErrorCode},
     params::{query_number, query_pairs},
     read::{
         cache::Slot,
@@ -42,8 +43,9 @@ const MAX_PER_PAGE: i64 = 100;
     info(
         title = "sen JSON API",
         version = "1",
-        description = "Published articles, categories and visit figures of a sen portal, and \
-                       writes of the site identity, categories and pages with an API token \
+        description = "Published articles, categories and visit figures of a sen portal; with an \
+                       API token, the article desk (write, change, submit, publish, trash, \
+                       revisions) and writes of the site identity, categories and pages \
                        (`Authorization: Bearer sen_…`, made by `sen token create`). Every error \
                        answers `{\"error\":{\"code\",\"message\",\"field\"}}`."
     ),
@@ -79,8 +81,13 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .nest(
             "/api/v1",
             OpenApiRouter::new()
-                .routes(routes!(articles))
-                .routes(routes!(article))
+                .routes(routes!(articles, newsroom::create_article))
+                .routes(routes!(
+                    newsroom::article,
+                    newsroom::update_article,
+                    newsroom::delete_article
+                ))
+                .routes(routes!(newsroom::revisions))
                 .routes(routes!(categories, writes::create_category))
                 .routes(routes!(writes::update_category, writes::delete_category))
                 .routes(routes!(pages, writes::create_page))
@@ -242,36 +249,6 @@ async fn articles(
     }))
 }
 
-/// One published article.
-#[utoipa::path(
-    get,
-    path = "/articles/{id}",
-    tag = "articles",
-    params(("id" = i64, Path, description = "The article's id", minimum = 1)),
-    responses(
-        (status = 200, description = "The article", body = ArticleDetail),
-        (status = 400, description = "The id is not a plain whole number", body = ErrorBody),
-        (status = 404, description = "No published article has this id", body = ErrorBody),
-        (status = 503, description = "The database did not answer", body = ErrorBody),
-    )
-)]
-async fn article(
-    State(app): State<App>,
-    path: Result<PathText, Error>,
-) -> Result<Json<ArticleDetail>, ApiError> {
-    let PathText(id) = path?;
-    let id = positive(&id).ok_or_else(|| {
-        Error::invalid_parameter("id", "the article id must be a whole number from 1")
-    })?;
-    let a = app
-        .store
-        .public_article(id)
-        .await?
-        .ok_or_else(Error::not_found)?;
-    let chrome = app.read.chrome().await?;
-    Ok(Json(detail(&app, &chrome, a)))
-}
-
 fn detail(app: &App, chrome: &Chrome, a: Article) -> ArticleDetail {
     let base = &app.config.base_url;
     let published = a.published_at.unwrap_or(a.created_at);
@@ -308,6 +285,15 @@ fn detail(app: &App, chrome: &Chrome, a: Article) -> ArticleDetail {
         },
         created_at: format::rfc3339(a.created_at),
         updated_at: format::rfc3339(a.updated_at),
+        status: newsroom::status_name(a.status).to_string(),
+        version: a.version,
+        featured: a.featured,
+        publish_at: a.published_at.map(format::rfc3339),
+        unpublish_at: a.unpublish_at.map(format::rfc3339),
+        correction: a.corrected_at.map(|at| Correction {
+            note: a.correction_note,
+            at: format::rfc3339(at),
+        }),
     }
 }
 

@@ -75,6 +75,27 @@ pub struct ArticleDetail {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// draft, submitted, returned, published (scheduled while `publish_at` is ahead), archived
+    /// or trashed. Only published articles are shown without a token.
+    pub status: String,
+    /// Goes up by one with every change; a `PATCH` names the version it was made on.
+    pub version: i64,
+    pub featured: bool,
+    /// When it goes live; `null` until it is published or scheduled.
+    #[schema(format = DateTime)]
+    pub publish_at: Option<String>,
+    /// When the scheduler takes it down.
+    #[schema(format = DateTime)]
+    pub unpublish_at: Option<String>,
+    /// The last correction (đính chính), shown on the public page.
+    pub correction: Option<Correction>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Correction {
+    pub note: String,
+    #[schema(format = DateTime)]
+    pub at: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -319,6 +340,134 @@ pub struct PageItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PageList {
     pub items: Vec<PageItem>,
+}
+
+/// A category named by its id or its slug.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CategoryKey {
+    Id(i64),
+    Slug(String),
+}
+
+/// A new article. `status` is `draft` (the default), `submitted` or `published` as the token's
+/// role allows (an author submits; an editor of the category publishes, or schedules with
+/// `publish_at` ahead). `slug` is made from the title when left out; the body is sanitised.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewArticle {
+    pub title: String,
+    #[schema(value_type = Object)]
+    pub category: Option<CategoryKey>,
+    pub slug: Option<String>,
+    pub summary: String,
+    /// HTML; sanitised on the way in.
+    pub body: String,
+    pub tags: Vec<String>,
+    pub status: Option<String>,
+    /// The editor's byline (biên tập).
+    pub byline: String,
+    pub author: String,
+    pub source_name: String,
+    /// An http(s) URL.
+    pub source_url: String,
+    /// The cover image's URL: a local path or http(s).
+    pub cover: String,
+    pub cover_caption: String,
+    /// Shown in "Tiêu điểm".
+    pub featured: bool,
+    /// RFC 3339; ahead of now schedules the publication.
+    #[schema(format = DateTime)]
+    pub publish_at: Option<String>,
+    /// RFC 3339; the scheduler takes the article down then.
+    #[schema(format = DateTime)]
+    pub unpublish_at: Option<String>,
+}
+
+/// Where a new article is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleCreated {
+    pub id: i64,
+    /// Its public address (answers 404 until it is published).
+    pub url: String,
+    pub status: String,
+    pub version: i64,
+}
+
+/// A JSON merge patch of an article (RFC 7396): fields left out stay, `null` empties one.
+/// `version` is the one the change was made on (409 when the article moved on since).
+/// Changing the title, summary or body of a published article is a correction and needs
+/// `correction_note`. `status` takes a workflow step: `submitted` (submit), `draft` (withdraw a
+/// submission), `returned` (with `note`), `published` (publish or schedule), `archived`
+/// (unpublish); `trashed` is `DELETE`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArticlePatch {
+    #[schema(value_type = i64)]
+    pub version: Option<i64>,
+    pub correction_note: Option<String>,
+    /// The comment that goes with `"status": "returned"`.
+    pub note: Option<String>,
+    pub status: Option<String>,
+    pub title: Option<String>,
+    #[schema(value_type = Object)]
+    pub category: Option<CategoryKey>,
+    pub slug: Option<String>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub summary: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub body: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Option<Vec<String>>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub byline: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub author: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub source_name: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub source_url: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub cover: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub cover_caption: Option<Option<String>>,
+    pub featured: Option<bool>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub publish_at: Option<Option<String>>,
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub unpublish_at: Option<Option<String>>,
+}
+
+/// One saved state of an article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionItem {
+    pub id: i64,
+    /// The article's version this state was.
+    pub version: i64,
+    /// create, save, autosave, correction or restore.
+    pub kind: String,
+    /// The correction note, or the revision a restore brought back.
+    pub note: String,
+    /// Who saved it.
+    pub by: String,
+    #[schema(format = DateTime)]
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionList {
+    pub items: Vec<RevisionItem>,
 }
 
 /// A field that is present, even as `null`: `Some(None)`; absent fields take the default `None`.

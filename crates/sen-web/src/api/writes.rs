@@ -22,7 +22,7 @@ use crate::{
 
 /// A JSON object of type `T` (every field defaulted, unknown ones refused). What isn't JSON is a
 /// 400 naming `body`; a field of the wrong type or unknown is a 422 naming that field.
-fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+pub(super) fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(bytes) else {
         return Err(Error::invalid_parameter(
             "body",
@@ -47,7 +47,7 @@ fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 }
 
 /// The id in the path: plain digits from 1.
-fn path_id(path: Result<PathText, Error>) -> Result<i64, Error> {
+pub(super) fn path_id(path: Result<PathText, Error>) -> Result<i64, Error> {
     let PathText(id) = path?;
     positive(&id)
         .ok_or_else(|| Error::invalid_parameter("id", "the id must be a whole number from 1"))
