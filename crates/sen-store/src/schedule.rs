@@ -46,6 +46,18 @@ impl Store {
         Ok(row.is_some_and(|(h,)| h == holder))
     }
 
+    /// Who holds the lease `name` now, if anyone does.
+    pub async fn lease_holder(&self, name: &str) -> Result<Option<String>> {
+        let t = now();
+        let row: Option<(String,)> = on_db!(self, read p => {
+            sqlx::query_as("SELECT holder FROM leases WHERE name = $1 AND expires_at > $2")
+                .bind(name).bind(t)
+                .fetch_optional(p)
+                .await
+        })?;
+        Ok(row.map(|(holder,)| holder))
+    }
+
     /// Gives the lease up at once (a clean shutdown), so another node takes over without waiting.
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         on_db!(self, write p => {

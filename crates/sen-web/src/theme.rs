@@ -44,6 +44,7 @@ const EMBEDDED: &[(&str, &[u8])] = embedded![
     "static/drum.svg",
     "static/drum-light.svg",
     "static/print.js",
+    "static/embed.js",
 ];
 
 #[derive(Debug, thiserror::Error)]

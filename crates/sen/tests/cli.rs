@@ -631,3 +631,142 @@ fn the_first_start_on_sqlite_makes_an_administrator_once() {
     let (_, again) = start();
     assert!(!again.contains("administrator"), "once only: {again}");
 }
+
+/// Two nodes on one PostgreSQL: a scheduled article goes public on time on both, announced by
+/// the scheduler once; when the node holding the scheduler's lease is killed, the other takes it
+/// over and publishes what comes due, on time.
+#[test]
+fn the_scheduler_acts_once_and_another_node_takes_over() {
+    use sen_core::{Actor, ArticleInput, ArticleStatus, CategoryInput};
+    use sen_store::{AuditAction, AuditQuery, Store};
+    use time::OffsetDateTime;
+
+    let rt = runtime();
+    let url = rt.block_on(testing::fresh_url(Backend::Postgres));
+    let store = rt.block_on(Store::open(&url)).expect("store");
+    let start = |node: &str| {
+        let dir = temp_dir(&format!("scheduler-{node}"));
+        let dir = dir.display().to_string();
+        Server::start(&["--data", &dir, "--database", &url, "--node-id", node])
+    };
+    let mut nodes = vec![("a", start("a")), ("b", start("b"))];
+    let category = rt
+        .block_on(store.create_category(
+            &Actor::CLI,
+            CategoryInput {
+                name: "Lịch công tác".into(),
+                in_menu: true,
+                ..Default::default()
+            },
+        ))
+        .expect("category");
+    let schedule = |title: &str, after: time::Duration| {
+        let at = sen_core::format::utc_seconds(OffsetDateTime::now_utc() + after);
+        let mut input = ArticleInput::new(title, category.id);
+        input.status = ArticleStatus::Published;
+        input.published_at = Some(at);
+        let id = rt
+            .block_on(store.create_article(&Actor::CLI, input))
+            .expect("article")
+            .id;
+        (id, at)
+    };
+    // The scheduler's announcements of an article: when each was written.
+    let announced = |id: i64| -> Vec<OffsetDateTime> {
+        rt.block_on(store.audit_log(&AuditQuery {
+            action: Some(AuditAction::ArticlePublish),
+            per_page: 100,
+            ..Default::default()
+        }))
+        .expect("audit")
+        .entries
+        .into_iter()
+        .filter(|e| e.target == format!("article:{id}") && e.actor_name == "scheduler")
+        .map(|e| e.at)
+        .collect()
+    };
+    // Waits until every live node's home page lists `title`; returns when that was.
+    let shown_everywhere = |nodes: &[(&str, Server)], title: &str, by: OffsetDateTime| {
+        loop {
+            let shown = nodes.iter().all(|(_, server)| {
+                reqwest::blocking_text(&format!("{}/", server.base), BROWSER)
+                    .is_ok_and(|(_, html)| html.contains(title))
+            });
+            let now = OffsetDateTime::now_utc();
+            if shown {
+                return now;
+            }
+            assert!(now < by, "{title:?} not on every home page by {by}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // Both home pages are cached before the time comes.
+    for (_, server) in &nodes {
+        assert_eq!(
+            reqwest::blocking_get(&format!("{}/", server.base)).expect("home"),
+            200
+        );
+    }
+
+    let (first, at) = schedule("Lịch tiếp dân tháng Mười Hai", time::Duration::seconds(4));
+    let shown = shown_everywhere(
+        &nodes,
+        "Lịch tiếp dân tháng Mười Hai",
+        at + time::Duration::seconds(3),
+    );
+    assert!(shown >= at, "not before its time: shown {shown}, due {at}");
+    std::thread::sleep(Duration::from_millis(1500));
+    let runs = announced(first);
+    assert_eq!(runs.len(), 1, "announced once by the two nodes: {runs:?}");
+    assert!(
+        runs[0] - at < time::Duration::seconds(2),
+        "on time: {runs:?} for {at}"
+    );
+
+    // Kill the node holding the lease; the other takes over within the lease's 5 s.
+    let holder = rt
+        .block_on(store.lease_holder("scheduler"))
+        .expect("lease")
+        .expect("someone holds the scheduler");
+    let index = nodes
+        .iter()
+        .position(|(name, _)| holder.starts_with(&format!("{name}:")))
+        .expect("a node of ours holds it");
+    let (_, mut leader) = nodes.remove(index);
+    leader.child.kill().expect("kill");
+    leader.child.wait().expect("wait");
+    let killed = OffsetDateTime::now_utc();
+    // Due before the survivor can take the lease: published as it takes over.
+    let (second, _) = schedule("Thông báo nghỉ lễ", time::Duration::seconds(2));
+    // Due after it has taken over: published on time.
+    let (third, at_third) = schedule("Kế hoạch hội nghị tổng kết", time::Duration::seconds(8));
+    shown_everywhere(
+        &nodes,
+        "Kế hoạch hội nghị tổng kết",
+        at_third + time::Duration::seconds(3),
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let taken_over = announced(second);
+    assert_eq!(taken_over.len(), 1, "{taken_over:?}");
+    assert!(
+        taken_over[0] - killed < time::Duration::seconds(7),
+        "taken over within the lease: killed {killed}, published {taken_over:?}"
+    );
+    let runs = announced(third);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert!(
+        runs[0] - at_third < time::Duration::seconds(2),
+        "on time: {runs:?} for {at_third}"
+    );
+    let survivor = rt
+        .block_on(store.lease_holder("scheduler"))
+        .expect("lease")
+        .expect("held");
+    assert!(
+        survivor.starts_with(&format!("{}:", nodes[0].0)),
+        "{survivor}"
+    );
+    for (_, server) in nodes {
+        server.terminate();
+    }
+}
