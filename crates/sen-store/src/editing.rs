@@ -351,6 +351,10 @@ impl Store {
         }
         input.status = before.status;
         input.created_at = Some(before.created_at);
+        // A published article keeps a publication time: an emptied field is not an unpublishing.
+        if input.status == ArticleStatus::Published && input.published_at.is_none() {
+            input.published_at = before.published_at.or(Some(t));
+        }
         if unchanged(&before, &input) {
             return Ok(before);
         }

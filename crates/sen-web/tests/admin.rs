@@ -3,86 +3,12 @@
 //! that a disabled account is out at once.
 
 use reqwest::{Client, StatusCode, header};
-use sen_core::{Actor, NewUser, Role};
+use sen_core::{Actor, Role};
 use sen_store::{AuditAction, AuditQuery, Backend, Store, dual_test, testing};
 
 mod common;
 
 use common::*;
-
-const PASSWORD: &str = "Ha-Lam-khoa-hoc-2026";
-
-async fn add_user(store: &Store, username: &str, role: Role) -> i64 {
-    let input = NewUser {
-        username: username.into(),
-        display_name: format!("Người dùng {username}"),
-        role,
-        password: PASSWORD.into(),
-        categories: vec![],
-        must_change_password: false,
-    };
-    let input = input.validated().expect("valid user");
-    store
-        .create_user(&Actor::CLI, input)
-        .await
-        .expect("user")
-        .id
-}
-
-/// A browser with cookies; redirects are not followed, so each answer can be checked.
-fn browser() -> Client {
-    Client::builder()
-        .user_agent(BROWSER)
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The value of the form's `_csrf` field in a page.
-fn form_token(html: &str) -> String {
-    let start = html.find("name=\"_csrf\" value=\"").expect("a form token") + 20;
-    let end = html[start..].find('"').expect("end of the token") + start;
-    html[start..end].to_string()
-}
-
-async fn login_token(c: &Client, node: &Node) -> String {
-    let page = c
-        .get(node.url("/admin/login"))
-        .send()
-        .await
-        .expect("login page");
-    assert_eq!(page.status(), 200);
-    form_token(&page.text().await.expect("text"))
-}
-
-async fn sign_in(c: &Client, node: &Node, username: &str, password: &str) -> reqwest::Response {
-    let token = login_token(c, node).await;
-    c.post(node.url("/admin/login"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", username),
-            ("password", password),
-            ("next", ""),
-        ])
-        .send()
-        .await
-        .expect("sign in")
-}
-
-async fn page_token(c: &Client, node: &Node, path: &str) -> String {
-    let page = c.get(node.url(path)).send().await.expect("page");
-    assert_eq!(page.status(), 200, "{path}");
-    form_token(&page.text().await.expect("text"))
-}
-
-fn location(response: &reqwest::Response) -> &str {
-    response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-}
 
 dual_test!(sign_in_use_and_sign_out, |backend| async move {
     let store = testing::store(backend).await;

@@ -3,7 +3,7 @@
 //! public; bad input answered per field with nothing stored; hostile bodies stored clean.
 
 use reqwest::{Method, StatusCode};
-use sen_core::{Actor, NewUser, Role};
+use sen_core::{Actor, Role};
 use sen_store::{AuditAction, AuditQuery, Store, dual_test, testing};
 use serde_json::{Value, json};
 
@@ -13,24 +13,11 @@ use common::*;
 
 /// A user of `role` editing in `categories`, with a fresh API token.
 async fn staff_token(store: &Store, username: &str, role: Role, categories: Vec<i64>) -> String {
-    let user = store
-        .create_user(
-            &Actor::CLI,
-            NewUser {
-                username: username.into(),
-                display_name: String::new(),
-                role,
-                password: "Hà Lam mùa thu 2026".into(),
-                categories,
-                must_change_password: false,
-            },
-        )
-        .await
-        .expect("user");
+    let id = add_staff(store, username, role, categories).await;
     store
         .create_token(
             &Actor::CLI,
-            user.id,
+            id,
             "test",
             None,
             time::OffsetDateTime::now_utc(),

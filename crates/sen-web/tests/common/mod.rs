@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use sen_core::{Actor, ArticleInput, ArticleStatus, CategoryInput, PageInput, Site};
+use reqwest::{Client, header};
+use sen_core::{Actor, ArticleInput, ArticleStatus, CategoryInput, NewUser, PageInput, Role, Site};
 use sen_store::Store;
 use sen_web::{App, Limits, Tasks, WebConfig};
 use serde_json::Value;
@@ -263,4 +264,86 @@ pub fn shown_views(html: &str) -> Option<i64> {
         .filter(char::is_ascii_digit)
         .collect();
     digits.parse().ok()
+}
+
+// Staff in the admin: accounts, a browser with cookies, forms and their CSRF tokens.
+
+pub const PASSWORD: &str = "Ha-Lam-khoa-hoc-2026";
+
+/// A member of staff whose password is [`PASSWORD`].
+pub async fn add_user(store: &Store, username: &str, role: Role) -> i64 {
+    add_staff(store, username, role, vec![]).await
+}
+
+/// A member of staff working in `categories` (an editor's).
+pub async fn add_staff(store: &Store, username: &str, role: Role, categories: Vec<i64>) -> i64 {
+    let input = NewUser {
+        username: username.into(),
+        display_name: format!("Người dùng {username}"),
+        role,
+        password: PASSWORD.into(),
+        categories,
+        must_change_password: false,
+    };
+    let input = input.validated().expect("valid user");
+    store
+        .create_user(&Actor::CLI, input)
+        .await
+        .expect("user")
+        .id
+}
+
+/// A browser with cookies; redirects are not followed, so each answer can be checked.
+pub fn browser() -> Client {
+    Client::builder()
+        .user_agent(BROWSER)
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of the form's `_csrf` field in a page.
+pub fn form_token(html: &str) -> String {
+    let start = html.find("name=\"_csrf\" value=\"").expect("a form token") + 20;
+    let end = html[start..].find('"').expect("end of the token") + start;
+    html[start..end].to_string()
+}
+
+pub async fn login_token(c: &Client, node: &Node) -> String {
+    let page = c
+        .get(node.url("/admin/login"))
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(page.status(), 200);
+    form_token(&page.text().await.expect("text"))
+}
+
+pub async fn sign_in(c: &Client, node: &Node, username: &str, password: &str) -> reqwest::Response {
+    let token = login_token(c, node).await;
+    c.post(node.url("/admin/login"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", username),
+            ("password", password),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .expect("sign in")
+}
+
+pub async fn page_token(c: &Client, node: &Node, path: &str) -> String {
+    let page = c.get(node.url(path)).send().await.expect("page");
+    assert_eq!(page.status(), 200, "{path}");
+    form_token(&page.text().await.expect("text"))
+}
+
+pub fn location(response: &reqwest::Response) -> &str {
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
