@@ -38,7 +38,7 @@ for (const figure of document.querySelectorAll('.prose figure.embed')) {
   title.textContent = label;
   const small = document.createElement('span');
   small.className = 'embed__note';
-  small.textContent = note.replace('{provider}', provider);
+  small.textContent = note.replaceAll('{provider}', provider);
   button.append(title, small);
   button.addEventListener('click', () => {
     const frame = document.createElement('iframe');
