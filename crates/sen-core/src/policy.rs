@@ -85,6 +85,11 @@ pub fn can_publish(actor: &User, category: i64) -> bool {
     is_admin(actor) || edits_in(actor, category)
 }
 
+/// Delete a file of the media library: editors and administrators, and whoever uploaded it.
+pub fn can_delete_media(actor: &User, uploaded_by: Option<i64>) -> bool {
+    is_admin(actor) || (active(actor) && actor.role == Role::Editor) || is_own(actor, uploaded_by)
+}
+
 /// See an article that is not public (a draft, a submission): whoever may edit or publish it.
 pub fn can_see_article(actor: &User, category: i64, author: Option<i64>) -> bool {
     can_edit_article(actor, category, author) || can_publish(actor, category)

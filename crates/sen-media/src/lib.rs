@@ -6,7 +6,7 @@ pub mod kind;
 pub mod naming;
 pub mod picture;
 pub mod storage;
-#[cfg(feature = "test-support")]
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
 pub use kind::{Class, Kind, SNIFF_BYTES, sniff};

@@ -12,11 +12,8 @@ pub fn media_key(sha256_hex: &str, original_name: &str, kind: Kind) -> String {
     let name = name.trim_end_matches('-');
     let name = if name.is_empty() { "tep" } else { name };
     let hash = sha256_hex.get(..16).unwrap_or(sha256_hex);
-    format!(
-        "{}/{hash}-{name}.{}",
-        &hash[..2.min(hash.len())],
-        kind.extension()
-    )
+    // One flat name: a key is one path segment, in URLs and in the API's paths alike.
+    format!("{hash}-{name}.{}", kind.extension())
 }
 
 /// The key of the `width`-pixel JPEG variant of the image stored under `key`.
@@ -34,19 +31,19 @@ mod tests {
         let hash = "3fa1b2c4d5e6f7081122334455667788";
         assert_eq!(
             media_key(hash, "Ảnh Hội nghị tổng kết.JPG", Kind::Jpeg),
-            "3f/3fa1b2c4d5e6f708-anh-hoi-nghi-tong-ket.jpg"
+            "3fa1b2c4d5e6f708-anh-hoi-nghi-tong-ket.jpg"
         );
         assert_eq!(
             media_key(hash, "C:\\Users\\a\\Kế hoạch 165-KH.pdf", Kind::Pdf),
-            "3f/3fa1b2c4d5e6f708-ke-hoach-165-kh.pdf"
+            "3fa1b2c4d5e6f708-ke-hoach-165-kh.pdf"
         );
         assert_eq!(
             media_key(hash, "....", Kind::Png),
-            "3f/3fa1b2c4d5e6f708-tep.png"
+            "3fa1b2c4d5e6f708-tep.png"
         );
         assert_eq!(
-            variant_key("3f/3fa1b2c4d5e6f708-anh.png", 640),
-            "3f/3fa1b2c4d5e6f708-anh.w640.jpg"
+            variant_key("3fa1b2c4d5e6f708-anh.png", 640),
+            "3fa1b2c4d5e6f708-anh.w640.jpg"
         );
     }
 }

@@ -292,47 +292,7 @@ fn strip_gif(data: &[u8]) -> Result<Vec<u8>, MediaError> {
 mod tests {
     use super::*;
 
-    fn photo(width: u32, height: u32) -> Vec<u8> {
-        let rgb = RgbImage::from_fn(width, height, |x, y| {
-            image::Rgb([
-                (x % 256) as u8,
-                (y % 256) as u8,
-                if x < width / 2 { 200 } else { 30 },
-            ])
-        });
-        jpeg(&rgb, 85).expect("jpeg")
-    }
-
-    /// An APP1 EXIF segment with Orientation and a GPS latitude, big-endian TIFF.
-    fn exif_segment(orientation: u16) -> Vec<u8> {
-        let mut tiff = b"MM\0\x2A\0\0\0\x08".to_vec();
-        // IFD0: two entries — Orientation, GPS IFD pointer.
-        tiff.extend_from_slice(&2u16.to_be_bytes());
-        tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]);
-        tiff.extend_from_slice(&orientation.to_be_bytes());
-        tiff.extend_from_slice(&[0, 0]);
-        let gps_at = 8 + 2 + 12 * 2 + 4;
-        tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1]);
-        tiff.extend_from_slice(&(gps_at as u32).to_be_bytes());
-        tiff.extend_from_slice(&0u32.to_be_bytes());
-        // GPS IFD: GPSLatitudeRef "N".
-        tiff.extend_from_slice(&1u16.to_be_bytes());
-        tiff.extend_from_slice(&[0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);
-        tiff.extend_from_slice(&0u32.to_be_bytes());
-        let mut payload = b"Exif\0\0".to_vec();
-        payload.extend_from_slice(&tiff);
-        let mut segment = vec![0xFF, 0xE1];
-        segment.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-        segment.extend_from_slice(&payload);
-        segment
-    }
-
-    fn with_exif(jpeg: &[u8], orientation: u16) -> Vec<u8> {
-        let mut out = jpeg[..2].to_vec();
-        out.extend_from_slice(&exif_segment(orientation));
-        out.extend_from_slice(&jpeg[2..]);
-        out
-    }
+    use crate::testing::{photo, with_exif};
 
     #[test]
     fn a_phone_photo_comes_out_upright_without_exif() {
@@ -353,39 +313,12 @@ mod tests {
 
     #[test]
     fn a_decompression_bomb_is_refused_from_its_header() {
-        // A PNG header declaring 50,000 × 50,000 pixels, with no pixel data at all.
-        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
-        png.extend_from_slice(&50_000u32.to_be_bytes());
-        png.extend_from_slice(&50_000u32.to_be_bytes());
-        png.extend_from_slice(&[8, 2, 0, 0, 0]);
-        let header_crc = crc(&png[12..]);
-        png.extend_from_slice(&header_crc.to_be_bytes());
-        // A first data chunk, as a real bomb has (highly compressed zeros would follow).
-        let mut idat = b"IDAT".to_vec();
-        idat.extend_from_slice(&[0x78, 0x9C, 0x63, 0x00, 0x00]);
-        png.extend_from_slice(&5u32.to_be_bytes());
-        png.extend_from_slice(&idat);
-        png.extend_from_slice(&crc(&idat).to_be_bytes());
+        let png = crate::testing::png_bomb(50_000);
         let err = prepare(&png, Kind::Png, &ImageLimits::default()).expect_err("refused");
         assert!(
             matches!(err, MediaError::TooManyPixels { width: 50_000, .. }),
             "{err}"
         );
-    }
-
-    fn crc(bytes: &[u8]) -> u32 {
-        let mut c = 0xFFFF_FFFFu32;
-        for &b in bytes {
-            c ^= u32::from(b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
     }
 
     #[test]

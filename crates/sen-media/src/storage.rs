@@ -20,6 +20,8 @@ const PART_BYTES: usize = 8 << 20;
 /// Where the media storage is, read from the settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageConfig {
+    /// Kept in this process's memory only: for tests.
+    Memory,
     /// A directory on this machine.
     Local(std::path::PathBuf),
     S3 {
@@ -112,6 +114,7 @@ impl std::fmt::Debug for Storage {
 impl Storage {
     pub fn open(config: &StorageConfig) -> Result<Self, MediaError> {
         match config {
+            StorageConfig::Memory => Ok(Self::memory()),
             StorageConfig::Local(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     MediaError::Config(format!(

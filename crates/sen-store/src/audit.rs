@@ -55,10 +55,13 @@ pub enum AuditAction {
     ArticleTrash,
     ArticleRestore,
     ArticlePurge,
+    MediaUpload,
+    MediaUpdate,
+    MediaDelete,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 37] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -93,6 +96,9 @@ impl AuditAction {
         Self::ArticleTrash,
         Self::ArticleRestore,
         Self::ArticlePurge,
+        Self::MediaUpload,
+        Self::MediaUpdate,
+        Self::MediaDelete,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +137,9 @@ impl AuditAction {
             Self::ArticleTrash => "article_trash",
             Self::ArticleRestore => "article_restore",
             Self::ArticlePurge => "article_purge",
+            Self::MediaUpload => "media_upload",
+            Self::MediaUpdate => "media_update",
+            Self::MediaDelete => "media_delete",
         }
     }
 

@@ -113,6 +113,7 @@ fn conflict_message(field: &str) -> String {
     match field {
         "articles" => "articles are still filed under it".into(),
         "subcategories" => "it still has subcategories".into(),
+        "used" => "it is still used (see where)".into(),
         _ => format!("{field} already exists"),
     }
 }

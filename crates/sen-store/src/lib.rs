@@ -37,7 +37,7 @@ pub use editing::{ArticleSave, SaveKind, Transition};
 pub use error::{Cause, StoreError};
 pub use import::{Bundle, BundleArticle, BundleCategory, BundleMedia, BundlePage, SampleState};
 pub use keys::random_password;
-pub use media::Media;
+pub use media::{Media, MediaFile, MediaUse, NewMediaFile};
 pub use outbox::OutboxEntry;
 pub use schedule::{SCHEDULER, ScheduleRun};
 pub use second_factor::{Confirmation, SecondFactorOutcome, new_totp_secret};

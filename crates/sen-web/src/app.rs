@@ -39,6 +39,11 @@ pub struct WebConfig {
     pub visitor_capacity: usize,
     pub flush_interval: Duration,
     pub follow_interval: Duration,
+    /// Where media files live (the binary sets a directory under the data directory, or S3).
+    pub media: sen_media::StorageConfig,
+    pub media_limits: crate::library::MediaLimits,
+    /// Where uploads wait while they are checked (never in memory whole).
+    pub upload_dir: PathBuf,
 }
 
 impl Default for WebConfig {
@@ -55,6 +60,9 @@ impl Default for WebConfig {
             visitor_capacity: 200_000,
             flush_interval: Duration::from_millis(500),
             follow_interval: Duration::from_millis(200),
+            media: sen_media::StorageConfig::Memory,
+            media_limits: crate::library::MediaLimits::default(),
+            upload_dir: std::env::temp_dir(),
         }
     }
 }
@@ -73,6 +81,8 @@ pub struct AppInner {
     /// The admin area's own templates and messages.
     pub admin_ui: AdminUi,
     pub read: ReadSide,
+    /// The media storage and the pool that makes image variants.
+    pub library: Arc<crate::library::Library>,
     pub metrics: Metrics,
     pub bots: BotCheck,
     /// The outbox position this node's catalogue and caches are current with at start: taken before
@@ -100,6 +110,8 @@ pub enum StartError {
     Theme(#[from] ThemeError),
     #[error(transparent)]
     Store(#[from] sen_store::StoreError),
+    #[error(transparent)]
+    Media(#[from] sen_media::MediaError),
 }
 
 impl App {
@@ -119,7 +131,13 @@ impl App {
                 node_id: config.node_id.clone(),
             },
         );
+        let library = Arc::new(crate::library::Library::new(
+            sen_media::Storage::open(&config.media)?,
+            config.media_limits,
+            config.upload_dir.clone(),
+        ));
         let app = App(Arc::new(AppInner {
+            library,
             store: store.clone(),
             config,
             theme,

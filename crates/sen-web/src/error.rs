@@ -28,6 +28,8 @@ pub enum ErrorCode {
     Forbidden,
     /// Too many attempts: try again after the time `Retry-After` gives.
     TooManyRequests,
+    /// The upload is larger than its kind allows.
+    TooLarge,
     /// The database can't be reached just now.
     Unavailable,
     /// A fault of sen's own; logged.
@@ -44,6 +46,7 @@ impl ErrorCode {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -58,6 +61,7 @@ impl ErrorCode {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::TooManyRequests => "too_many_requests",
+            Self::TooLarge => "too_large",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -73,6 +77,7 @@ impl ErrorCode {
             Self::Unauthorized => ("error_401_title", "error_401_message"),
             Self::Forbidden => ("error_403_title", "error_403_message"),
             Self::TooManyRequests => ("error_429_title", "error_429_message"),
+            Self::TooLarge => ("error_413_title", "error_413_message"),
             Self::Unavailable => ("error_503_title", "error_503_message"),
             Self::Internal => ("error_500_title", "error_500_message"),
         }

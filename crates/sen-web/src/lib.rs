@@ -12,6 +12,7 @@ mod app;
 pub mod context;
 mod error;
 mod identity;
+mod library;
 mod metrics;
 mod observe;
 mod ops;
@@ -28,6 +29,7 @@ mod urls;
 mod values;
 
 pub use app::{App, WebConfig};
+pub use library::MediaLimits;
 pub use metrics::{count_dropped_log_line, dropped_log_lines};
 pub use read::{catalog, chrome::Chrome};
 pub use router::openapi;

@@ -312,6 +312,25 @@ impl Tasks {
             }
         }));
 
+        // Files still held in the database move to the media storage; variants that a stop
+        // interrupted are made.
+        let mover = app.clone();
+        handles.push(tokio::spawn(async move {
+            match crate::library::move_legacy(&mover.store, &mover.library).await {
+                Ok(0) => {}
+                Ok(moved) => tracing::info!(moved, "files moved from the database to the media storage"),
+                Err(err) => tracing::warn!(error = %err.message, "moving files to the media storage stopped; it goes on at the next start"),
+            }
+            match mover.store.pending_variants().await {
+                Ok(keys) => {
+                    for key in keys {
+                        crate::library::spawn_variants(mover.store.clone(), mover.library.clone(), key);
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "images waiting for variants could not be listed"),
+            }
+        }));
+
         // One node of the cluster publishes and unpublishes at the set times: the lease's holder.
         let scheduler = app.clone();
         let holder = format!(

@@ -27,6 +27,14 @@ pub struct FileConfig {
     pub max_header_kb: Option<u64>,
     pub max_connections: Option<u64>,
     pub max_connections_per_address: Option<u64>,
+    /// Where media files live: a directory, or `s3://bucket/prefix` (with the `SEN_S3_*`
+    /// variables); default `media/` under the data directory.
+    pub media_url: Option<String>,
+    /// Largest upload of each kind, in MB.
+    pub max_image_mb: Option<u64>,
+    pub max_document_mb: Option<u64>,
+    pub max_audio_mb: Option<u64>,
+    pub max_video_mb: Option<u64>,
 }
 
 /// The connection settings as flags and `SEN_*` variables; unset ones come from the file, then
@@ -210,6 +218,28 @@ pub fn ensure_writable(dir: &std::path::Path) -> anyhow::Result<()> {
 
 pub const DEFAULT_CACHE_MB: u64 = 64;
 pub const CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// The media storage and upload limits from the file and the environment (`SEN_MEDIA_URL` over
+/// `media_url`).
+pub fn media(
+    file: &FileConfig,
+    data: &std::path::Path,
+) -> anyhow::Result<(sen_media::StorageConfig, sen_web::MediaLimits)> {
+    let url = std::env::var("SEN_MEDIA_URL")
+        .ok()
+        .or(file.media_url.clone());
+    let storage =
+        sen_media::StorageConfig::parse(url.as_deref(), data, |name| std::env::var(name).ok())?;
+    let defaults = sen_web::MediaLimits::default();
+    let mb = |value: Option<u64>, default: u64| value.map_or(default, |mb| mb << 20);
+    let limits = sen_web::MediaLimits {
+        image: mb(file.max_image_mb, defaults.image),
+        document: mb(file.max_document_mb, defaults.document),
+        audio: mb(file.max_audio_mb, defaults.audio),
+        video: mb(file.max_video_mb, defaults.video),
+    };
+    Ok((storage, limits))
+}
 
 #[cfg(test)]
 mod tests {

@@ -174,6 +174,7 @@ async fn run() -> anyhow::Result<()> {
             connections,
         } => {
             let limits = config::limits(&connections, &file)?;
+            let (media, media_limits) = config::media(&file, &data)?;
             let listen = listen
                 .or(file.listen.clone())
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -203,6 +204,9 @@ async fn run() -> anyhow::Result<()> {
                 node_id: node_id
                     .or(file.node_id.clone())
                     .unwrap_or_else(|| format!("{}-{}", host_name(), addr.port())),
+                media,
+                media_limits,
+                upload_dir: data.join("uploads"),
                 ..WebConfig::default()
             };
             serve(&url, addr, web, limits, no_sample, sample).await

@@ -2,6 +2,7 @@
 //! anyone, writes (the site identity, categories, pages) for a bearer token the policy allows.
 
 mod auth;
+mod files;
 mod newsroom;
 mod types;
 mod writes;
@@ -50,7 +51,7 @@ const MAX_PER_PAGE: i64 = 100;
                        answers `{\"error\":{\"code\",\"message\",\"field\"}}`."
     ),
     modifiers(&BearerToken),
-    tags((name = "articles"), (name = "categories"), (name = "pages"), (name = "site"), (name = "stats"))
+    tags((name = "articles"), (name = "media"), (name = "categories"), (name = "pages"), (name = "site"), (name = "stats"))
 )]
 struct ApiDoc;
 
@@ -88,6 +89,13 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
                     newsroom::delete_article
                 ))
                 .routes(routes!(newsroom::revisions))
+                .routes(routes!(files::delete))
+                // Uploads stream to disk and are bounded per kind of file as they come in.
+                .merge(
+                    OpenApiRouter::new()
+                        .routes(routes!(files::upload))
+                        .layer(axum::extract::DefaultBodyLimit::disable()),
+                )
                 .routes(routes!(categories, writes::create_category))
                 .routes(routes!(writes::update_category, writes::delete_category))
                 .routes(routes!(pages, writes::create_page))

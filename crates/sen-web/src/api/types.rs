@@ -343,7 +343,7 @@ pub struct PageList {
 }
 
 /// A category named by its id or its slug.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum CategoryKey {
     Id(i64),
@@ -357,7 +357,6 @@ pub enum CategoryKey {
 #[serde(default, deny_unknown_fields)]
 pub struct NewArticle {
     pub title: String,
-    #[schema(value_type = Object)]
     pub category: Option<CategoryKey>,
     pub slug: Option<String>,
     pub summary: String,
@@ -403,14 +402,13 @@ pub struct ArticleCreated {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ArticlePatch {
-    #[schema(value_type = i64)]
+    /// Required.
     pub version: Option<i64>,
     pub correction_note: Option<String>,
     /// The comment that goes with `"status": "returned"`.
     pub note: Option<String>,
     pub status: Option<String>,
     pub title: Option<String>,
-    #[schema(value_type = Object)]
     pub category: Option<CategoryKey>,
     pub slug: Option<String>,
     #[serde(deserialize_with = "present")]
@@ -468,6 +466,51 @@ pub struct RevisionItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisionList {
     pub items: Vec<RevisionItem>,
+}
+
+/// A file of the media library.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaItem {
+    /// Its storage key: the content's hash and a readable name.
+    pub key: String,
+    /// Its address, `/media/{key}`, cached for ever.
+    pub url: String,
+    /// The content type, decided from the bytes.
+    pub r#type: String,
+    /// image, document, audio or video.
+    pub class: String,
+    pub size: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// A PDF's pages, when cheap to count.
+    pub pages: Option<i32>,
+    /// The name it was uploaded with.
+    pub name: String,
+    pub alt: String,
+    pub caption: String,
+    /// The resized copies of an image, narrowest first.
+    pub variants: Vec<MediaVariant>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaVariant {
+    pub width: u32,
+    pub url: String,
+}
+
+/// The upload's form fields.
+#[derive(Debug, ToSchema)]
+#[expect(
+    dead_code,
+    reason = "describes the multipart form in the OpenAPI document"
+)]
+pub struct UploadForm {
+    /// The file.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// The image's text alternative (required before an image is used in an article).
+    pub alt: Option<String>,
+    pub caption: Option<String>,
 }
 
 /// A field that is present, even as `null`: `Some(None)`; absent fields take the default `None`.

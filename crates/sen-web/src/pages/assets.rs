@@ -28,27 +28,11 @@ pub async fn static_file(State(app): State<App>, PathText(file): PathText) -> Re
     }
 }
 
-pub async fn media(State(app): State<App>, PathText(key): PathText) -> Response {
-    match app.store.media(&key).await {
-        Ok(Some(m)) => {
-            let content_type = HeaderValue::from_str(&m.content_type)
-                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-            (
-                [
-                    (header::CONTENT_TYPE, content_type),
-                    (
-                        header::CACHE_CONTROL,
-                        HeaderValue::from_static("public, max-age=86400"),
-                    ),
-                ],
-                m.data,
-            )
-                .into_response()
-        }
-        Ok(None) => (StatusCode::NOT_FOUND, "not found").into_response(),
-        Err(err) => {
-            tracing::error!(error = %err, "reading media failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response()
-        }
-    }
+/// A file of the media library (see `library::serve`).
+pub async fn media(
+    State(app): State<App>,
+    PathText(key): PathText,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    crate::library::serve(&app.store, &app.library, &key, &headers).await
 }

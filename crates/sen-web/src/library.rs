@@ -1,0 +1,700 @@
+//! The media library's work, for the API and the admin alike: an upload streamed to a temporary
+//! file in bounded memory, its type decided from its bytes and its size bounded per type, an
+//! image made safe (upright, no metadata) before it is stored; its variants made off the request
+//! path by a bounded pool; and files served with their caching, ranges and names.
+
+use std::{path::PathBuf, sync::Arc};
+
+use axum::{
+    body::Body,
+    extract::Multipart,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use sen_core::Actor;
+use sen_media::{Class, ImageLimits, Kind, MediaError, SNIFF_BYTES, Storage, picture};
+use sen_store::{MediaFile, NewMediaFile};
+use sha2::{Digest, Sha256};
+use tokio::{io::AsyncWriteExt, sync::Semaphore};
+
+use sen_store::Store;
+
+use crate::error::{Error, ErrorCode};
+
+/// How large an upload of each class may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaLimits {
+    pub image: u64,
+    pub document: u64,
+    pub audio: u64,
+    pub video: u64,
+}
+
+impl Default for MediaLimits {
+    fn default() -> Self {
+        Self {
+            image: 20 << 20,
+            document: 50 << 20,
+            audio: 100 << 20,
+            video: 500 << 20,
+        }
+    }
+}
+
+impl MediaLimits {
+    pub fn of(&self, class: Class) -> u64 {
+        match class {
+            Class::Image => self.image,
+            Class::Document => self.document,
+            Class::Audio => self.audio,
+            Class::Video => self.video,
+        }
+    }
+
+    fn largest(&self) -> u64 {
+        self.image
+            .max(self.document)
+            .max(self.audio)
+            .max(self.video)
+    }
+}
+
+/// The media storage of a node and its pool for making variants.
+pub struct Library {
+    pub storage: Storage,
+    pub limits: MediaLimits,
+    pub image_limits: ImageLimits,
+    upload_dir: PathBuf,
+    /// At most this many images are resized at once (each holds its decoded picture).
+    pool: Arc<Semaphore>,
+}
+
+impl Library {
+    pub fn new(storage: Storage, limits: MediaLimits, upload_dir: PathBuf) -> Self {
+        Self {
+            storage,
+            limits,
+            image_limits: ImageLimits::default(),
+            upload_dir,
+            pool: Arc::new(Semaphore::new(1)),
+        }
+    }
+}
+
+/// A media error as the answer names it: the file's fault is the `file` field's.
+pub fn media_error(err: MediaError) -> Error {
+    match err {
+        MediaError::TooLarge { .. } => {
+            Error::new(ErrorCode::TooLarge, err.to_string()).with_field("file")
+        }
+        MediaError::NotFound => Error::not_found(),
+        MediaError::Storage(_) | MediaError::Config(_) => {
+            tracing::warn!(error = %err, "media storage");
+            Error::new(ErrorCode::Unavailable, "the media storage did not answer")
+        }
+        other => Error::new(ErrorCode::InvalidInput, other.to_string()).with_field("file"),
+    }
+}
+
+/// A temporary file removed when dropped.
+struct Spool {
+    path: PathBuf,
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// An upload as received: the file on disk, what it is, and its description.
+pub struct Received {
+    spool: Spool,
+    kind: Kind,
+    size: u64,
+    sha256: String,
+    pub name: String,
+    pub alt: String,
+    pub caption: String,
+}
+
+fn field_error(field: &'static str, message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::InvalidInput, message).with_field(field)
+}
+
+/// Reads a multipart upload: the file in `file` (streamed to disk, refused as soon as it is over
+/// its kind's limit), `alt` and `caption` as text.
+pub async fn receive(library: &Library, mut form: Multipart) -> Result<Received, Error> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        Error::invalid_parameter("body", format!("the multipart body can't be read: {e}"))
+    };
+    let (mut alt, mut caption) = (String::new(), String::new());
+    let mut file: Option<Received> = None;
+    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
+        match field.name().unwrap_or_default() {
+            "file" if file.is_none() => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                tokio::fs::create_dir_all(&library.upload_dir)
+                    .await
+                    .map_err(|e| media_error(MediaError::Storage(e.to_string())))?;
+                let spool = Spool {
+                    path: library.upload_dir.join(format!(
+                        "upload-{}-{}",
+                        std::process::id(),
+                        rand::random::<u64>()
+                    )),
+                };
+                let io = |e: std::io::Error| media_error(MediaError::Storage(e.to_string()));
+                let mut out = tokio::fs::File::create(&spool.path).await.map_err(io)?;
+                let mut hasher = Sha256::new();
+                let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+                let mut kind: Option<Kind> = None;
+                let mut limit = library.limits.largest();
+                let mut size = 0u64;
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    size += chunk.len() as u64;
+                    if kind.is_none() && head.len() < SNIFF_BYTES {
+                        let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                        head.extend_from_slice(&chunk[..take]);
+                        if head.len() >= SNIFF_BYTES {
+                            let sniffed = sen_media::sniff(&head).map_err(media_error)?;
+                            limit = library.limits.of(sniffed.class());
+                            kind = Some(sniffed);
+                        }
+                    }
+                    if size > limit {
+                        return Err(media_error(MediaError::TooLarge { limit }));
+                    }
+                    hasher.update(&chunk);
+                    out.write_all(&chunk).await.map_err(io)?;
+                }
+                out.flush().await.map_err(io)?;
+                let kind = match kind {
+                    Some(kind) => kind,
+                    None => sen_media::sniff(&head).map_err(media_error)?,
+                };
+                let limit = library.limits.of(kind.class());
+                if size > limit {
+                    return Err(media_error(MediaError::TooLarge { limit }));
+                }
+                let sha256 = hex(&hasher.finalize());
+                file = Some(Received {
+                    spool,
+                    kind,
+                    size,
+                    sha256,
+                    name,
+                    alt: String::new(),
+                    caption: String::new(),
+                });
+            }
+            "alt" => alt = field.text().await.map_err(unreadable)?,
+            "caption" => caption = field.text().await.map_err(unreadable)?,
+            other => {
+                return Err(field_error(
+                    "body",
+                    format!("unknown field {other:?}: send file, alt and caption"),
+                ));
+            }
+        }
+    }
+    let mut file = file.ok_or_else(|| field_error("file", "send the file in the field `file`"))?;
+    file.alt = alt;
+    file.caption = caption;
+    Ok(file)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stores a received file and enters it in the library; an image is made safe first and its
+/// variants are made after, off the request path.
+pub async fn ingest(
+    store: &Store,
+    library: &Arc<Library>,
+    actor: &Actor,
+    received: Received,
+) -> Result<MediaFile, Error> {
+    let kind = received.kind;
+    let mut new = NewMediaFile {
+        content_type: kind.content_type().into(),
+        class: kind.class().as_str().into(),
+        original_name: sen_core::text::clean_line(&received.name),
+        alt: received.alt.clone(),
+        caption: received.caption.clone(),
+        variants_state: "none".into(),
+        ..Default::default()
+    };
+    if kind.class() == Class::Image {
+        let data = tokio::fs::read(&received.spool.path)
+            .await
+            .map_err(|e| media_error(MediaError::Storage(e.to_string())))?;
+        let limits = library.image_limits;
+        let permit = library.pool.clone().acquire_owned().await;
+        let prepared = tokio::task::spawn_blocking(move || {
+            picture::prepare(&data, kind, &limits).map(|p| {
+                let widths: Vec<u32> = sen_media::VARIANT_WIDTHS
+                    .iter()
+                    .copied()
+                    .filter(|&w| w < p.width)
+                    .collect();
+                (p.bytes, p.width, p.height, widths)
+            })
+        })
+        .await
+        .map_err(|e| media_error(MediaError::Corrupt(e.to_string())))?
+        .map_err(media_error)?;
+        drop(permit);
+        let (bytes, width, height, widths) = prepared;
+        let sha256 = hex(&Sha256::digest(&bytes));
+        new.key = sen_media::media_key(&sha256, &received.name, kind);
+        new.size = bytes.len() as i64;
+        new.checksum = sha256;
+        new.width = i32::try_from(width).ok();
+        new.height = i32::try_from(height).ok();
+        new.variants_state = if widths.is_empty() { "done" } else { "pending" }.into();
+        library
+            .storage
+            .put(&new.key, Bytes::from(bytes))
+            .await
+            .map_err(media_error)?;
+    } else {
+        new.key = sen_media::media_key(&received.sha256, &received.name, kind);
+        new.size = received.size as i64;
+        new.checksum = received.sha256.clone();
+        if kind == Kind::Pdf {
+            new.pages = pdf_pages(&received.spool.path).await;
+        }
+        library
+            .storage
+            .put_file(&new.key, &received.spool.path)
+            .await
+            .map_err(media_error)?;
+    }
+    let file = store.add_media_file(actor, new).await?;
+    if file.variants_state == "pending" {
+        spawn_variants(store.clone(), library.clone(), file.key.clone());
+    }
+    Ok(file)
+}
+
+/// A PDF's page count when it is cheap to read: the page objects of a file of up to 20 MB.
+async fn pdf_pages(path: &std::path::Path) -> Option<i32> {
+    let data = tokio::fs::read(path).await.ok()?;
+    if data.len() > 20 << 20 {
+        return None;
+    }
+    let count = data
+        .windows(10)
+        .filter(|w| {
+            (w.starts_with(b"/Type/Page") || w.starts_with(b"/Type /Pag")) && !w.ends_with(b"s")
+        })
+        .count();
+    // "/Type /Page" is 11 bytes: tell it from "/Type /Pages" by the byte after.
+    let spaced = data
+        .windows(12)
+        .filter(|w| w.starts_with(b"/Type /Page") && w[11] == b's')
+        .count();
+    i32::try_from(count.saturating_sub(spaced))
+        .ok()
+        .filter(|&n| n > 0)
+}
+
+/// Makes the variants of the image `key` in the pool, stores them and records them.
+pub fn spawn_variants(store: Store, library: Arc<Library>, key: String) {
+    tokio::spawn(async move {
+        let Ok(_permit) = library.pool.clone().acquire_owned().await else {
+            return;
+        };
+        let made = async {
+            let data = library.storage.read(&key).await?;
+            let file = store
+                .media_file(&key)
+                .await
+                .map_err(|e| MediaError::Storage(e.to_string()))?
+                .ok_or(MediaError::NotFound)?;
+            let kind = Kind::from_content_type(&file.content_type).ok_or(MediaError::NotAnImage)?;
+            let limits = library.image_limits;
+            let variants = tokio::task::spawn_blocking(move || {
+                let prepared = picture::prepare(&data, kind, &limits)?;
+                picture::variants(&prepared.picture)
+            })
+            .await
+            .map_err(|e| MediaError::Corrupt(e.to_string()))??;
+            let mut widths = Vec::new();
+            for v in variants {
+                library
+                    .storage
+                    .put(&sen_media::variant_key(&key, v.width), Bytes::from(v.bytes))
+                    .await?;
+                widths.push(v.width);
+            }
+            Ok::<_, MediaError>(widths)
+        }
+        .await;
+        let (widths, state) = match made {
+            Ok(widths) => (widths, "done"),
+            Err(err) => {
+                tracing::warn!(key, error = %err, "the image's variants could not be made");
+                (Vec::new(), "failed")
+            }
+        };
+        if let Err(err) = store.set_variants(&key, &widths, state).await {
+            tracing::warn!(key, error = %err, "the image's variants could not be recorded");
+        }
+    });
+}
+
+/// The original of a variant key (`….w640.jpg`) and the width asked for.
+fn variant_of(key: &str) -> Option<(&str, u32)> {
+    let stem = key.strip_suffix(".jpg")?;
+    let (base, width) = stem.rsplit_once(".w")?;
+    let width: u32 = width.parse().ok()?;
+    Some((base, width))
+}
+
+/// A `Range: bytes=…` header of one range, against a file of `size` bytes. `Err` when the
+/// range can't be satisfied; `Ok(None)` when there is no single range to honour.
+fn byte_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+    let Some(value) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let Some(spec) = value.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let (start, end) = spec.split_once('-').ok_or(())?;
+    let (start, end) = (start.trim(), end.trim());
+    let range = if start.is_empty() {
+        let suffix: u64 = end.parse().map_err(|_| ())?;
+        if suffix == 0 {
+            return Err(());
+        }
+        size.saturating_sub(suffix)..size
+    } else {
+        let start: u64 = start.parse().map_err(|_| ())?;
+        let end = if end.is_empty() {
+            size
+        } else {
+            end.parse::<u64>()
+                .map_err(|_| ())?
+                .saturating_add(1)
+                .min(size)
+        };
+        start..end
+    };
+    if range.start >= size || range.start >= range.end {
+        return Err(());
+    }
+    Ok(Some(range))
+}
+
+/// `Content-Disposition` with the uploaded name (RFC 6266): an ASCII fallback and the UTF-8 name.
+fn disposition(kind: Kind, original_name: &str, key: &str) -> Option<HeaderValue> {
+    if kind.class() != Class::Document {
+        return None;
+    }
+    let name = if original_name.is_empty() {
+        key.rsplit('/').next().unwrap_or(key).to_string()
+    } else {
+        original_name.to_string()
+    };
+    let ascii: String = sen_core::text::fold(&name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let how = if kind == Kind::Pdf {
+        "inline"
+    } else {
+        "attachment"
+    };
+    HeaderValue::from_str(&format!(
+        "{how}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .ok()
+}
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `/media/{key}`: a file of the library (or one of its variants) with a long cache, its ETag,
+/// single byte ranges and its name; a file not yet moved out of the database is served from it.
+pub async fn serve(store: &Store, library: &Library, key: &str, headers: &HeaderMap) -> Response {
+    match serve_file(store, library, key, headers).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn serve_file(
+    store: &Store,
+    library: &Library,
+    key: &str,
+    headers: &HeaderMap,
+) -> Result<Response, Error> {
+    let (file, stored_key, variant) = match store.media_file(key).await? {
+        Some(file) => (file, key.to_string(), false),
+        None => {
+            let Some((base, width)) = variant_of(key) else {
+                return legacy(store, key).await;
+            };
+            let Some(file) = original_of(store, base).await? else {
+                return legacy(store, key).await;
+            };
+            if file.variant_widths().contains(&width) {
+                (file, key.to_string(), true)
+            } else if file.variants_state == "pending" {
+                // Not made yet: the original stands in, briefly cached.
+                let original = file.key.clone();
+                let mut response = Box::pin(serve_file(store, library, &original, headers)).await?;
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=60"),
+                );
+                return Ok(response);
+            } else {
+                return Err(Error::not_found());
+            }
+        }
+    };
+    let etag = format!(
+        "\"{}{}\"",
+        file.checksum.get(..32).unwrap_or(&file.checksum),
+        if variant { "v" } else { "" }
+    );
+    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\""));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag_value),
+                (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+            ],
+        )
+            .into_response());
+    }
+    let kind = Kind::from_content_type(&file.content_type);
+    let content_type = if variant {
+        "image/jpeg"
+    } else {
+        file.content_type.as_str()
+    };
+    let size = if variant {
+        library
+            .storage
+            .size(&stored_key)
+            .await
+            .map_err(media_error)?
+            .ok_or_else(Error::not_found)?
+    } else {
+        u64::try_from(file.size).unwrap_or(0)
+    };
+    let range = match byte_range(headers, size) {
+        Ok(range) => range,
+        Err(()) => {
+            return Ok((
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(header::CONTENT_RANGE, format!("bytes */{size}"))],
+            )
+                .into_response());
+        }
+    };
+    let fetched = library
+        .storage
+        .get(&stored_key, range.clone())
+        .await
+        .map_err(media_error)?;
+    let sent = fetched.range.clone();
+    let mut response = Response::new(Body::from_stream(fetched.stream));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(sent.end - sent.start),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    h.insert(header::ETAG, etag_value);
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if !variant
+        && let Some(kind) = kind
+        && let Some(value) = disposition(kind, &file.original_name, &file.key)
+    {
+        h.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if range.is_some() {
+        if let Ok(value) = HeaderValue::from_str(&format!(
+            "bytes {}-{}/{}",
+            sent.start,
+            sent.end.saturating_sub(1),
+            fetched.size
+        )) {
+            h.insert(header::CONTENT_RANGE, value);
+        }
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    Ok(response)
+}
+
+/// The image a variant was made from: its key is the variant's without `.w{width}.jpg`, with
+/// the original's own extension.
+async fn original_of(store: &Store, base: &str) -> Result<Option<MediaFile>, Error> {
+    for kind in [Kind::Jpeg, Kind::Png, Kind::Webp, Kind::Gif] {
+        if let Some(file) = store
+            .media_file(&format!("{base}.{}", kind.extension()))
+            .await?
+        {
+            return Ok(Some(file));
+        }
+    }
+    Ok(None)
+}
+
+/// A file still held as bytes in the database (before it moved to the storage).
+async fn legacy(store: &Store, key: &str) -> Result<Response, Error> {
+    let media = store.media(key).await?.ok_or_else(Error::not_found)?;
+    let content_type = HeaderValue::from_str(&media.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        media.data,
+    )
+        .into_response())
+}
+
+/// Moves the files still held in the database into the storage, entering each in the library.
+/// Safe to repeat: a file already moved is skipped, and a row goes only once its file is stored.
+pub async fn move_legacy(store: &Store, library: &Library) -> Result<usize, Error> {
+    let mut moved = 0;
+    for key in store.legacy_media_keys().await? {
+        if store.media_file(&key).await?.is_some() {
+            store.remove_legacy_media(&key).await?;
+            continue;
+        }
+        let Some(media) = store.media(&key).await? else {
+            continue;
+        };
+        let kind = sen_media::sniff(&media.data).ok();
+        let (width, height) = match kind {
+            Some(k) if k.class() == Class::Image => {
+                picture::dimensions(&media.data, k, &library.image_limits)
+                    .map(|(w, h)| (i32::try_from(w).ok(), i32::try_from(h).ok()))
+                    .unwrap_or((None, None))
+            }
+            _ => (None, None),
+        };
+        let checksum = hex(&Sha256::digest(&media.data));
+        let new = NewMediaFile {
+            key: key.clone(),
+            content_type: media.content_type.clone(),
+            class: kind.map_or("document", |k| k.class().as_str()).into(),
+            size: media.data.len() as i64,
+            width,
+            height,
+            checksum,
+            original_name: key.rsplit('/').next().unwrap_or(&key).to_string(),
+            variants_state: "none".into(),
+            is_sample: store.legacy_media_is_sample(&key).await?,
+            ..Default::default()
+        };
+        library
+            .storage
+            .put(&key, Bytes::from(media.data))
+            .await
+            .map_err(media_error)?;
+        store
+            .add_media_file(&Actor::System { name: "media-move" }, new)
+            .await?;
+        store.remove_legacy_media(&key).await?;
+        moved += 1;
+    }
+    Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(value: &str, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+        let mut h = HeaderMap::new();
+        h.insert(header::RANGE, HeaderValue::from_str(value).expect("value"));
+        byte_range(&h, size)
+    }
+
+    #[test]
+    fn byte_ranges_are_read_as_rfc_9110_says() {
+        assert_eq!(range("bytes=0-99", 1000), Ok(Some(0..100)));
+        assert_eq!(range("bytes=900-", 1000), Ok(Some(900..1000)));
+        assert_eq!(range("bytes=-100", 1000), Ok(Some(900..1000)));
+        assert_eq!(range("bytes=990-2000", 1000), Ok(Some(990..1000)));
+        assert_eq!(range("bytes=0-1,5-9", 1000), Ok(None));
+        assert_eq!(range("items=0-1", 1000), Ok(None));
+        assert_eq!(range("bytes=1000-", 1000), Err(()));
+        assert_eq!(range("bytes=5-2", 1000), Err(()));
+        assert_eq!(range("bytes=abc", 1000), Err(()));
+    }
+
+    #[test]
+    fn variant_keys_name_their_original() {
+        assert_eq!(
+            variant_of("ab/abcd-anh.w640.jpg"),
+            Some(("ab/abcd-anh", 640))
+        );
+        assert_eq!(variant_of("ab/abcd-anh.jpg"), None);
+    }
+
+    #[test]
+    fn documents_are_named_for_the_download() {
+        let value = disposition(Kind::Docx, "Kế hoạch 165-KH.docx", "k").expect("header");
+        let text = value.to_str().expect("ascii");
+        assert!(
+            text.starts_with("attachment; filename=\"Ke hoach 165-KH.docx\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20165-KH.docx"),
+            "{text}"
+        );
+        assert!(disposition(Kind::Jpeg, "a.jpg", "k").is_none());
+    }
+}

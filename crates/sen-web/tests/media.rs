@@ -1,0 +1,307 @@
+//! The media library through the real server: on SQLite with a local directory, on PostgreSQL
+//! with a real S3-compatible server (moto), two nodes sharing it. Uploads checked by content,
+//! images upright and without EXIF, variants, ranges, caching, names, refusals that store
+//! nothing, and a file that can't be deleted while an article uses it.
+
+use reqwest::{
+    StatusCode,
+    multipart::{Form, Part},
+};
+use sen_core::{Actor, Role};
+use sen_media::{StorageConfig, testing};
+use sen_store::{Backend, Store, dual_test};
+use serde_json::{Value, json};
+
+mod common;
+
+use common::*;
+
+async fn token(store: &Store, username: &str, role: Role) -> String {
+    let id = add_user(store, username, role).await;
+    store
+        .create_token(
+            &Actor::CLI,
+            id,
+            "test",
+            None,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("token")
+        .token
+}
+
+async fn upload(
+    node: &Node,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    alt: &str,
+) -> (StatusCode, Value) {
+    let form = Form::new()
+        .part("file", Part::bytes(bytes).file_name(name.to_string()))
+        .text("alt", alt.to_string());
+    let r = client()
+        .post(node.url("/api/v1/media"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn path_of(node: &Node, url: &Value) -> String {
+    url.as_str()
+        .expect("url")
+        .trim_start_matches(&node.base)
+        .to_string()
+}
+
+/// A minimal PDF of two pages.
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+      2 0 obj << /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >> endobj\n\
+      3 0 obj << /Type /Page /Parent 2 0 R >> endobj\n\
+      4 0 obj << /Type /Page /Parent 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+        .to_vec()
+}
+
+dual_test!(the_media_library_end_to_end, |backend| async move {
+    let store = sen_store::testing::store(backend).await;
+    seed(&store).await;
+    // PostgreSQL goes with S3, as several nodes would; SQLite with a local directory.
+    let s3 = (backend == Backend::Postgres).then(testing::S3Server::start);
+    let dir =
+        std::env::temp_dir().join(format!("sen-media-http-{}-{backend:?}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let media = match &s3 {
+        Some(server) => server.bucket(&format!("sen-{}", std::process::id()), "portal"),
+        None => StorageConfig::Local(dir.join("media")),
+    };
+    let mut web = config();
+    web.media = media.clone();
+    web.upload_dir = dir.join("uploads");
+    web.media_limits.image = 250 << 10;
+    let node = Node::start(store.clone(), web.clone()).await;
+    let admin = token(&store, "quantri", Role::Admin).await;
+    let author = token(&store, "ctv", Role::Author).await;
+
+    // A phone photo: 600 × 400 as stored by the camera, orientation 6, GPS in its EXIF.
+    let taken = testing::with_exif(&testing::photo(1200, 800), 6);
+    let (status, photo) = upload(
+        &node,
+        &author,
+        "Ảnh hội nghị.JPG",
+        taken,
+        "Toàn cảnh hội nghị",
+    )
+    .await;
+    assert_eq!(status, 201, "{photo}");
+    assert_eq!(
+        (photo["width"].as_i64(), photo["height"].as_i64()),
+        (Some(800), Some(1200))
+    );
+    assert_eq!(photo["type"], "image/jpeg");
+    let key = photo["key"].as_str().expect("key").to_string();
+    assert!(key.ends_with("-anh-hoi-nghi.jpg"), "{key}");
+    let widths: Vec<i64> = photo["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| v["width"].as_i64().expect("width"))
+        .collect();
+    assert_eq!(widths, [320, 640]);
+    let path = path_of(&node, &photo["url"]);
+    assert_eq!(path, format!("/media/{key}"));
+    let r = client().get(node.url(&path)).send().await.expect("get");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let etag = r.headers()["etag"].to_str().expect("etag").to_string();
+    let body = r.bytes().await.expect("bytes");
+    assert!(!body.windows(4).any(|w| w == b"Exif"), "no EXIF is served");
+    let served = image::load_from_memory(&body).expect("an image");
+    assert_eq!((served.width(), served.height()), (800, 1200), "upright");
+    let r = client()
+        .get(node.url(&path))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+
+    // The variants are made off the request path: each is served once made.
+    let variant = path_of(&node, &photo["variants"][1]["url"]);
+    let mut made = None;
+    for _ in 0..100 {
+        let r = client()
+            .get(node.url(&variant))
+            .send()
+            .await
+            .expect("variant");
+        assert_eq!(r.status(), 200);
+        if r.headers()["cache-control"] == "public, max-age=31536000, immutable" {
+            made = Some(r.bytes().await.expect("bytes"));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let made = image::load_from_memory(&made.expect("the variant was made")).expect("jpeg");
+    assert_eq!((made.width(), made.height()), (640, 960));
+
+    // Ranges, for seeking in audio and video.
+    let r = client()
+        .get(node.url(&path))
+        .header("range", "bytes=10-19")
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    let total = body.len();
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes 10-19/{total}").as_str()
+    );
+    assert_eq!(r.bytes().await.expect("bytes"), body[10..20]);
+    let r = client()
+        .get(node.url(&path))
+        .header("range", format!("bytes={total}-"))
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+
+    // Documents keep their Vietnamese name for the download.
+    let (status, doc) = upload(&node, &author, "Kế hoạch 165-KH.pdf", pdf(), "").await;
+    assert_eq!(status, 201, "{doc}");
+    assert_eq!(doc["pages"], 2);
+    let r = client()
+        .get(node.url(&path_of(&node, &doc["url"])))
+        .send()
+        .await
+        .expect("pdf");
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let disposition = r.headers()["content-disposition"].to_str().expect("ascii");
+    assert!(
+        disposition.starts_with("inline; filename=\"Ke hoach 165-KH.pdf\"")
+            && disposition.contains("filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch"),
+        "{disposition}"
+    );
+
+    // Refused with the reason, and nothing stored.
+    let before = store.media_keys().await.expect("keys");
+    let bomb = testing::png_bomb(50_000);
+    let whole = testing::photo(300, 200);
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "anh.jpg",
+            b"<!doctype html><script>alert(1)</script>".to_vec(),
+            422,
+            "not accepted",
+        ),
+        ("bom.png", bomb, 422, "pixels"),
+        (
+            "cat.jpg",
+            whole[..whole.len() / 2].to_vec(),
+            422,
+            "cut short",
+        ),
+        ("rong.jpg", Vec::new(), 422, "empty"),
+        ("to.jpg", testing::photo(3000, 3000), 413, "larger"),
+        (
+            "iphone.heic",
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
+            422,
+            "JPEG",
+        ),
+    ];
+    for (name, bytes, expected, says) in cases {
+        let (status, answer) = upload(&node, &author, name, bytes, "").await;
+        assert_eq!(status.as_u16(), expected, "{name}: {answer}");
+        assert_eq!(answer["error"]["field"], "file", "{name}");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{name}: {message}");
+    }
+    assert_eq!(
+        store.media_keys().await.expect("keys"),
+        before,
+        "nothing stored"
+    );
+    let r = client()
+        .post(node.url("/api/v1/media"))
+        .multipart(Form::new().part("file", Part::bytes(vec![1, 2, 3])))
+        .send()
+        .await
+        .expect("no token");
+    assert_eq!(r.status(), 401);
+
+    // A cover uses the file: it can't be deleted until the article lets it go.
+    let news = store.categories().await.expect("categories")[0].id;
+    let r = client()
+        .post(node.url("/api/v1/articles"))
+        .bearer_auth(&admin)
+        .json(
+            &json!({"title": "Bài có ảnh", "category": news, "cover": path, "status": "published"}),
+        )
+        .send()
+        .await
+        .expect("article");
+    assert_eq!(r.status(), 201);
+    let article: Value = r.json().await.expect("json");
+    let delete = |who: &str| {
+        client()
+            .delete(node.url(&format!("/api/v1/media/{key}")))
+            .bearer_auth(who)
+            .send()
+    };
+    let r = delete(&admin).await.expect("delete");
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let answer: Value = r.json().await.expect("json");
+    assert_eq!(answer["error"]["field"], "used");
+    // Another author may not delete it.
+    let other = token(&store, "ctv2", Role::Author).await;
+    assert_eq!(
+        delete(&other).await.expect("delete").status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A second node on the same database and storage serves the same file.
+    if backend == Backend::Postgres {
+        let second = Node::start(store.clone(), web.clone()).await;
+        let r = client().get(second.url(&path)).send().await.expect("get");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.bytes().await.expect("bytes"), body);
+        second.stop().await;
+    }
+
+    let id = article["id"].as_i64().expect("id");
+    let (version,) = (store
+        .article(id)
+        .await
+        .expect("read")
+        .expect("there")
+        .version,);
+    let r = client()
+        .patch(node.url(&format!("/api/v1/articles/{id}")))
+        .bearer_auth(&admin)
+        .json(&json!({"version": version, "cover": null}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        delete(&admin).await.expect("delete").status(),
+        StatusCode::NO_CONTENT
+    );
+    let r = client().get(node.url(&path)).send().await.expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = client().get(node.url(&variant)).send().await.expect("get");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    node.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+});
