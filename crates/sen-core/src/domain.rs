@@ -380,7 +380,7 @@ impl ArticleInput {
         self.slug = Some(valid_slug(self.slug.as_deref(), &self.title)?);
         self.summary = text::clean_line(&self.summary);
         bounded("summary", &self.summary, ARTICLE_SUMMARY_MAX)?;
-        self.body = sanitize_html(&self.body);
+        self.body = crate::variants::with_srcset(&sanitize_html(&self.body));
         bounded("body", &self.body, ARTICLE_BODY_MAX)?;
         for field in [
             &mut self.cover_url,
@@ -489,7 +489,7 @@ impl PageInput {
         require("title", &self.title)?;
         bounded("title", &self.title, NAME_MAX)?;
         self.slug = Some(valid_slug(self.slug.as_deref(), &self.title)?);
-        self.body = sanitize_html(&self.body);
+        self.body = crate::variants::with_srcset(&sanitize_html(&self.body));
         bounded("body", &self.body, PAGE_BODY_MAX)?;
         valid_position(self.position)?;
         Ok(self)

@@ -8,6 +8,7 @@ pub mod password;
 pub mod policy;
 pub mod text;
 pub mod totp;
+pub mod variants;
 pub mod workflow;
 
 pub use accounts::{Actor, NewUser, Role, User};

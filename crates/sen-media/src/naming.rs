@@ -16,11 +16,7 @@ pub fn media_key(sha256_hex: &str, original_name: &str, kind: Kind) -> String {
     format!("{hash}-{name}.{}", kind.extension())
 }
 
-/// The key of the `width`-pixel JPEG variant of the image stored under `key`.
-pub fn variant_key(key: &str, width: u32) -> String {
-    let stem = key.rsplit_once('.').map_or(key, |(s, _)| s);
-    format!("{stem}.w{width}.jpg")
-}
+pub use sen_core::variants::variant_key;
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ use image::{
 use crate::{Kind, MediaError};
 
 /// The widths of the variants, when the original is wider.
-pub const VARIANT_WIDTHS: [u32; 4] = [320, 640, 1024, 1600];
+pub use sen_core::variants::WIDTHS as VARIANT_WIDTHS;
 const VARIANT_QUALITY: u8 = 82;
 /// A JPEG original is encoded again (that is what removes its metadata) at this quality.
 const ORIGINAL_QUALITY: u8 = 90;

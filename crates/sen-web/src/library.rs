@@ -462,6 +462,10 @@ async fn serve_file(
             };
             if file.variant_widths().contains(&width) {
                 (file, key.to_string(), true)
+            } else if file.class == "image" && file.variants_state != "pending" {
+                // The image is narrower than this width: its original is the best there is.
+                let original = file.key.clone();
+                return Box::pin(serve_file(store, library, &original, headers)).await;
             } else if file.variants_state == "pending" {
                 // Not made yet: the original stands in, briefly cached.
                 let original = file.key.clone();
@@ -633,7 +637,8 @@ pub async fn move_legacy(store: &Store, library: &Library) -> Result<usize, Erro
             height,
             checksum,
             original_name: key.rsplit('/').next().unwrap_or(&key).to_string(),
-            variants_state: "none".into(),
+            // Its variants are made after the move, as an upload's are.
+            variants_state: if width.is_some() { "pending" } else { "none" }.into(),
             is_sample: store.legacy_media_is_sample(&key).await?,
             ..Default::default()
         };

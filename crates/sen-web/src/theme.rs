@@ -206,6 +206,10 @@ impl Theme {
             values.get(key).cloned().unwrap_or_else(|| Value::from(key))
         });
         env.add_function("frame", frame);
+        // `{{ url|srcset }}`: the variants of a library image, or nothing.
+        env.add_filter("srcset", |url: &str| {
+            sen_core::variants::srcset(url).unwrap_or_default()
+        });
         env.add_function("live", |name: &str| -> Value {
             Value::from_safe_string(format!("{LIVE_START}{name}{LIVE_END}"))
         });

@@ -253,6 +253,27 @@ dual_test!(the_media_library_end_to_end, |backend| async move {
         .expect("article");
     assert_eq!(r.status(), 201);
     let article: Value = r.json().await.expect("json");
+    // The public page offers the cover's variants; a width the image is too narrow for answers
+    // the original.
+    let page = page_text(&client(), article["url"].as_str().expect("url")).await;
+    let stem = key.trim_end_matches(".jpg");
+    assert!(
+        page.contains(&format!(
+            "srcset=\"/media/{stem}.w320.jpg 320w, /media/{stem}.w640.jpg 640w"
+        )),
+        "the cover's srcset"
+    );
+    let r = client()
+        .get(node.url(&format!("/media/{stem}.w1600.jpg")))
+        .send()
+        .await
+        .expect("wide");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.bytes().await.expect("bytes"),
+        body,
+        "the original stands in"
+    );
     let delete = |who: &str| {
         client()
             .delete(node.url(&format!("/api/v1/media/{key}")))
