@@ -29,7 +29,7 @@ mod urls;
 mod values;
 
 pub use app::{App, WebConfig};
-pub use library::MediaLimits;
+pub use library::{CheckReport, MediaLimits, check as check_media};
 pub use metrics::{count_dropped_log_line, dropped_log_lines};
 pub use read::{catalog, chrome::Chrome};
 pub use router::openapi;

@@ -656,6 +656,65 @@ pub async fn move_legacy(store: &Store, library: &Library) -> Result<usize, Erro
     Ok(moved)
 }
 
+/// What `sen media check` found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Files of the library (or their variants) that the storage does not have.
+    pub missing: Vec<String>,
+    /// Stored objects that nothing in the library names, with their sizes.
+    pub orphans: Vec<(String, u64)>,
+    /// Orphans removed (with `fix_orphans`).
+    pub removed: usize,
+}
+
+/// Checks that every file of the library is in the storage (with the variants it lists) and that
+/// every stored object belongs to one; with `fix_orphans`, removes the objects that don't.
+pub async fn check(
+    store: &Store,
+    storage: &Storage,
+    fix_orphans: bool,
+) -> Result<CheckReport, Error> {
+    let mut report = CheckReport::default();
+    let stored: std::collections::BTreeMap<String, u64> = storage
+        .list()
+        .await
+        .map_err(media_error)?
+        .into_iter()
+        .collect();
+    let mut named = std::collections::BTreeSet::new();
+    for key in store.media_keys().await? {
+        let Some(file) = store.media_file(&key).await? else {
+            continue;
+        };
+        let mut keys = vec![file.key.clone()];
+        keys.extend(
+            file.variant_widths()
+                .into_iter()
+                .map(|w| sen_media::variant_key(&file.key, w)),
+        );
+        for key in keys {
+            if !stored.contains_key(&key) {
+                report.missing.push(key.clone());
+            }
+            named.insert(key);
+        }
+    }
+    // Files still in the database's old table are not orphans' owners yet, but theirs are named.
+    named.extend(store.legacy_media_keys().await?);
+    for (key, size) in stored {
+        if !named.contains(&key) {
+            report.orphans.push((key, size));
+        }
+    }
+    if fix_orphans {
+        for (key, _) in &report.orphans {
+            storage.delete(key).await.map_err(media_error)?;
+            report.removed += 1;
+        }
+    }
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,22 @@ enum Command {
         #[command(subcommand)]
         command: accounts::TokenCommand,
     },
+    /// The media library's storage.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum MediaCommand {
+    /// Check that every file of the library is in the storage and every stored object belongs to
+    /// a file; exits 1 when something is missing or left over.
+    Check {
+        /// Remove the stored objects that no file of the library names.
+        #[arg(long)]
+        fix_orphans: bool,
+    },
 }
 
 async fn open_store(url: &str) -> anyhow::Result<Store> {
@@ -134,6 +150,45 @@ async fn run() -> anyhow::Result<()> {
             let done = accounts::token(&store, command).await;
             store.close().await;
             done
+        }
+        Command::Media {
+            command: MediaCommand::Check { fix_orphans },
+        } => {
+            let store = open_store(&url).await?;
+            let (media, _) = config::media(&file, &data)?;
+            let storage = sen_media::Storage::open(&media)?;
+            let report = sen_web::check_media(&store, &storage, fix_orphans)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            store.close().await;
+            for key in &report.missing {
+                println!("missing: {key} (the library names it; the storage has no such object)");
+            }
+            for (key, size) in &report.orphans {
+                println!("orphan: {key} ({size} bytes, named by no file of the library)");
+            }
+            if report.removed > 0 {
+                println!("removed {} orphans", report.removed);
+            }
+            let left = report.orphans.len() - report.removed;
+            println!(
+                "media in {storage:?}: {} missing, {} orphans{}",
+                report.missing.len(),
+                report.orphans.len(),
+                if fix_orphans { " (removed)" } else { "" }
+            );
+            if report.missing.is_empty() && left == 0 {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "the media storage and the library disagree (see above){}",
+                    if left > 0 {
+                        "; --fix-orphans removes the orphans"
+                    } else {
+                        ""
+                    }
+                ))
+            }
         }
         Command::Migrate => {
             let store = open_store(&url).await?;

@@ -770,3 +770,66 @@ fn the_scheduler_acts_once_and_another_node_takes_over() {
         server.terminate();
     }
 }
+
+/// `sen media check`: the sample's images, moved from the database to the media directory at
+/// the first start, are all there; an object nobody names is an orphan until `--fix-orphans`
+/// removes it; a file the library names but the storage lost is reported.
+#[test]
+fn media_check_finds_orphans_and_missing_files() {
+    let dir = temp_dir("media-check");
+    let data = dir.display().to_string();
+    let server = Server::start(&["--data", &data]);
+    let media = dir.join("media");
+    let started = Instant::now();
+    // The move and the variants happen in the background after start.
+    while std::fs::read_dir(media.join("sample"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().contains(".w"))
+                .count()
+        })
+        .unwrap_or(0)
+        < 20
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the sample's images were not moved"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    server.terminate();
+    let check = |fix: bool| {
+        let mut cmd = sen();
+        cmd.args(["media", "check", "--data", &data]);
+        if fix {
+            cmd.arg("--fix-orphans");
+        }
+        cmd.output().expect("check")
+    };
+    let out = check(false);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 missing, 0 orphans"));
+
+    std::fs::write(media.join("la-ai.bin"), b"left behind").expect("orphan");
+    let out = check(false);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("orphan: la-ai.bin (11 bytes"));
+    let out = check(true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!media.join("la-ai.bin").exists(), "removed");
+
+    std::fs::remove_file(media.join("sample/cover-1.jpg")).expect("lose a file");
+    let out = check(false);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("missing: sample/cover-1.jpg"));
+}
