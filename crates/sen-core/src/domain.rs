@@ -555,6 +555,8 @@ pub enum ErrorCode {
     InvalidEmail,
     /// A phone or fax number with letters or other characters than `0-9 + ( ) . - / ,` and spaces.
     InvalidPhone,
+    /// An image of the media library without its text alternative, used where readers see it.
+    AltMissing,
 }
 
 impl ErrorCode {
@@ -573,6 +575,7 @@ impl ErrorCode {
             Self::InvalidUsername => "invalid_username",
             Self::InvalidEmail => "invalid_email",
             Self::InvalidPhone => "invalid_phone",
+            Self::AltMissing => "alt_missing",
         }
     }
 }

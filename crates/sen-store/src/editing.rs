@@ -243,11 +243,56 @@ fn change_of(before: Option<&Article>, after: &Article, tags: Vec<i64>) -> Chang
     }
 }
 
+/// The library keys of the images in sanitised HTML, each with the `alt` its tag gives.
+fn body_images(html: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    for tag in html.split("<img ").skip(1) {
+        let tag = tag.split('>').next().unwrap_or_default();
+        let attr = |name: &str| {
+            let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+            let end = tag[start..].find('"')? + start;
+            Some(&tag[start..end])
+        };
+        if let Some(key) = attr("src").and_then(|src| src.strip_prefix("/media/")) {
+            out.push((key, attr("alt").unwrap_or_default()));
+        }
+    }
+    out
+}
+
 impl Store {
+    /// Refuses an article that shows an image of the library with no text alternative: the
+    /// cover needs the library's `alt`; an image in the body its own or the library's.
+    async fn images_have_alt(&self, input: &ArticleInput) -> Result<()> {
+        let alt_of = |key: String| async move {
+            Ok::<_, StoreError>(
+                self.media_file(&key)
+                    .await?
+                    .filter(|f| f.class == "image")
+                    .map(|f| f.alt),
+            )
+        };
+        if let Some(key) = input.cover_url.strip_prefix("/media/")
+            && alt_of(key.to_string())
+                .await?
+                .is_some_and(|alt| alt.is_empty())
+        {
+            return Err(ValidationError::new("cover_url", ErrorCode::AltMissing).into());
+        }
+        for (key, alt) in body_images(&input.body) {
+            if alt.trim().is_empty() && alt_of(key.to_string()).await?.is_some_and(|a| a.is_empty())
+            {
+                return Err(ValidationError::new("body", ErrorCode::AltMissing).into());
+            }
+        }
+        Ok(())
+    }
+
     /// A new article as given, status included (the caller decided, by the workflow, that the
     /// actor may give it that status); its author is the actor. Keeps revision 1.
     pub async fn create_article(&self, actor: &Actor, input: ArticleInput) -> Result<Article> {
         let input = input.validated()?;
+        self.images_have_alt(&input).await?;
         let slug = input.slug.clone().unwrap_or_default();
         let t = now();
         let created = input.created_at.unwrap_or(t);
@@ -298,6 +343,7 @@ impl Store {
         input: ArticleInput,
     ) -> Result<Article> {
         let input = input.validated()?;
+        self.images_have_alt(&input).await?;
         let t = now();
         let mut tx = self.begin().await?;
         let before = locked_article(&mut tx, id)
@@ -338,6 +384,7 @@ impl Store {
     ) -> Result<Article> {
         let t = now();
         let mut input = save.input.validated()?;
+        self.images_have_alt(&input).await?;
         let correction_note = sen_core::text::clean_line(&save.correction_note);
         let mut tx = self.begin().await?;
         let before = locked_article(&mut tx, id)

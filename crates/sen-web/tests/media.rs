@@ -240,8 +240,38 @@ dual_test!(the_media_library_end_to_end, |backend| async move {
         .expect("no token");
     assert_eq!(r.status(), 401);
 
-    // A cover uses the file: it can't be deleted until the article lets it go.
+    // An image without its text alternative can't be an article's cover.
     let news = store.categories().await.expect("categories")[0].id;
+    let (status, bare) = upload(
+        &node,
+        &author,
+        "khong-mo-ta.jpg",
+        testing::photo(500, 300),
+        "",
+    )
+    .await;
+    assert_eq!(status, 201, "{bare}");
+    let r = client()
+        .post(node.url("/api/v1/articles"))
+        .bearer_auth(&admin)
+        .json(&json!({"title": "Ảnh không mô tả", "category": news, "cover": path_of(&node, &bare["url"])}))
+        .send()
+        .await
+        .expect("article");
+    assert_eq!(r.status(), 422);
+    let answer: Value = r.json().await.expect("json");
+    assert_eq!(answer["error"]["field"], "cover", "{answer}");
+    let bare_body = format!("<p>a</p><img src=\"{}\">", path_of(&node, &bare["url"]));
+    let r = client()
+        .post(node.url("/api/v1/articles"))
+        .bearer_auth(&admin)
+        .json(&json!({"title": "Ảnh không mô tả", "category": news, "body": bare_body}))
+        .send()
+        .await
+        .expect("article");
+    assert_eq!(r.status(), 422);
+
+    // A cover uses the file: it can't be deleted until the article lets it go.
     let r = client()
         .post(node.url("/api/v1/articles"))
         .bearer_auth(&admin)
