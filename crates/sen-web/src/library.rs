@@ -68,6 +68,8 @@ pub struct Library {
     upload_dir: PathBuf,
     /// At most this many images are resized at once (each holds its decoded picture).
     pool: Arc<Semaphore>,
+    /// Small files (and variants) as served, by the key asked for.
+    hot: moka::sync::Cache<String, Arc<HotFile>>,
 }
 
 impl Library {
@@ -78,7 +80,13 @@ impl Library {
             image_limits: ImageLimits::default(),
             upload_dir,
             pool: Arc::new(Semaphore::new(1)),
+            hot: hot_cache(),
         }
+    }
+
+    /// Stops serving `key` from memory on this node (it was deleted).
+    pub fn forget(&self, key: &str) {
+        self.hot.invalidate(key);
     }
 }
 
@@ -436,13 +444,56 @@ fn disposition(kind: Kind, original_name: &str, key: &str) -> Option<HeaderValue
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
+/// Files up to this size are kept in memory once served (keys name one content for ever).
+const HOT_FILE_MAX: u64 = 512 << 10;
+/// How long a file stays in memory: a file deleted through another node stops being served here
+/// within this time.
+const HOT_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A small file kept in memory, with its answer's headers.
+pub(crate) struct HotFile {
+    content_type: HeaderValue,
+    etag: HeaderValue,
+    disposition: Option<HeaderValue>,
+    bytes: Bytes,
+}
+
+pub(crate) fn hot_cache() -> moka::sync::Cache<String, Arc<HotFile>> {
+    moka::sync::Cache::builder()
+        .weigher(|_, f: &Arc<HotFile>| u32::try_from(f.bytes.len()).unwrap_or(u32::MAX))
+        .max_capacity(64 << 20)
+        .time_to_live(HOT_TTL)
+        .build()
+}
+
 /// `/media/{key}`: a file of the library (or one of its variants) with a long cache, its ETag,
 /// single byte ranges and its name; a file not yet moved out of the database is served from it.
 pub async fn serve(store: &Store, library: &Library, key: &str, headers: &HeaderMap) -> Response {
+    if let Some(hot) = library.hot.get(key) {
+        return whole(&hot, headers);
+    }
     match serve_file(store, library, key, headers).await {
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
+}
+
+/// The answer from a file in memory.
+fn whole(hot: &HotFile, headers: &HeaderMap) -> Response {
+    respond(
+        &hot.content_type,
+        &hot.etag,
+        hot.disposition.as_ref(),
+        headers,
+        hot.bytes.len() as u64,
+        |range| {
+            Ok(Body::from(match range {
+                Some(r) => hot.bytes.slice(r.start as usize..r.end as usize),
+                None => hot.bytes.clone(),
+            }))
+        },
+    )
+    .unwrap_or_else(|err| err.into_response())
 }
 
 async fn serve_file(
@@ -465,7 +516,7 @@ async fn serve_file(
             } else if file.class == "image" && file.variants_state != "pending" {
                 // The image is narrower than this width: its original is the best there is.
                 let original = file.key.clone();
-                return Box::pin(serve_file(store, library, &original, headers)).await;
+                (file, original, false)
             } else if file.variants_state == "pending" {
                 // Not made yet: the original stands in, briefly cached.
                 let original = file.key.clone();
@@ -485,37 +536,99 @@ async fn serve_file(
         file.checksum.get(..32).unwrap_or(&file.checksum),
         if variant { "v" } else { "" }
     );
-    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\""));
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    {
-        return Ok((
-            StatusCode::NOT_MODIFIED,
-            [
-                (header::ETAG, etag_value),
-                (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
-            ],
-        )
-            .into_response());
-    }
-    let kind = Kind::from_content_type(&file.content_type);
+    let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\""));
     let content_type = if variant {
         "image/jpeg"
     } else {
         file.content_type.as_str()
     };
-    let size = if variant {
+    let content_type = HeaderValue::from_str(content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let disposition = if variant {
+        None
+    } else {
+        Kind::from_content_type(&file.content_type)
+            .and_then(|kind| disposition(kind, &file.original_name, &file.key))
+    };
+    let size = if stored_key == file.key {
+        u64::try_from(file.size).unwrap_or(0)
+    } else {
         library
             .storage
             .size(&stored_key)
             .await
             .map_err(media_error)?
             .ok_or_else(Error::not_found)?
-    } else {
-        u64::try_from(file.size).unwrap_or(0)
     };
+    if size <= HOT_FILE_MAX {
+        let bytes = library
+            .storage
+            .read(&stored_key)
+            .await
+            .map_err(media_error)?;
+        let hot = Arc::new(HotFile {
+            content_type,
+            etag,
+            disposition,
+            bytes,
+        });
+        library.hot.insert(key.to_string(), hot.clone());
+        return Ok(whole(&hot, headers));
+    }
+    let fetched = match byte_range(headers, size) {
+        Ok(range) if !not_modified(headers, &etag) => Some(
+            library
+                .storage
+                .get(&stored_key, range)
+                .await
+                .map_err(media_error)?,
+        ),
+        _ => None,
+    };
+    let mut stream = fetched.map(|f| f.stream);
+    respond(
+        &content_type,
+        &etag,
+        disposition.as_ref(),
+        headers,
+        size,
+        |_| {
+            stream
+                .take()
+                .map(Body::from_stream)
+                .ok_or_else(Error::not_found)
+        },
+    )
+}
+
+fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let etag = etag.to_str().unwrap_or_default();
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// The answer for a file of `size` bytes: 304 to a matching `If-None-Match`, 416 to a range past
+/// its end, 206 with the range, else 200; `body` gives the bytes of the range asked (or all).
+fn respond(
+    content_type: &HeaderValue,
+    etag: &HeaderValue,
+    disposition: Option<&HeaderValue>,
+    headers: &HeaderMap,
+    size: u64,
+    body: impl FnOnce(Option<std::ops::Range<u64>>) -> Result<Body, Error>,
+) -> Result<Response, Error> {
+    if not_modified(headers, etag) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag.clone()),
+                (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+            ],
+        )
+            .into_response());
+    }
     let range = match byte_range(headers, size) {
         Ok(range) => range,
         Err(()) => {
@@ -526,42 +639,29 @@ async fn serve_file(
                 .into_response());
         }
     };
-    let fetched = library
-        .storage
-        .get(&stored_key, range.clone())
-        .await
-        .map_err(media_error)?;
-    let sent = fetched.range.clone();
-    let mut response = Response::new(Body::from_stream(fetched.stream));
+    let sent = range.clone().unwrap_or(0..size);
+    let mut response = Response::new(body(range.clone())?);
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
+    h.insert(header::CONTENT_TYPE, content_type.clone());
     h.insert(
         header::CONTENT_LENGTH,
         HeaderValue::from(sent.end - sent.start),
     );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
-    h.insert(header::ETAG, etag_value);
+    h.insert(header::ETAG, etag.clone());
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if !variant
-        && let Some(kind) = kind
-        && let Some(value) = disposition(kind, &file.original_name, &file.key)
-    {
-        h.insert(header::CONTENT_DISPOSITION, value);
+    if let Some(value) = disposition {
+        h.insert(header::CONTENT_DISPOSITION, value.clone());
     }
     if range.is_some() {
         if let Ok(value) = HeaderValue::from_str(&format!(
-            "bytes {}-{}/{}",
+            "bytes {}-{}/{size}",
             sent.start,
-            sent.end.saturating_sub(1),
-            fetched.size
+            sent.end.saturating_sub(1)
         )) {
             h.insert(header::CONTENT_RANGE, value);
         }

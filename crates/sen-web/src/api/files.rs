@@ -138,6 +138,11 @@ pub(super) async fn delete(
             other => other.into(),
         })?;
     let storage = &app.library.storage;
+    app.library.forget(&file.key);
+    for width in sen_media::VARIANT_WIDTHS {
+        app.library
+            .forget(&sen_media::variant_key(&file.key, width));
+    }
     for width in file.variant_widths() {
         storage
             .delete(&sen_media::variant_key(&file.key, width))
