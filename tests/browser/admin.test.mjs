@@ -6,16 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { axeViolations, freePort, launchChromium, SEN, signIn as signInAt, waitFor } from './support.mjs';
 
-const SEN = process.env.SEN_BIN ?? resolve(import.meta.dirname, '../../target/debug/sen');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WIDTHS = {
   desktop: { viewport: { width: 1366, height: 900 } },
   tablet: { viewport: { width: 768, height: 1024 }, hasTouch: true },
@@ -27,22 +22,7 @@ const EDITOR_PASSWORD = 'Bien-tap-vien-hai-lop-2026';
 
 let server, browser, base, dataDir, firstPassword;
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-    s.on('error', fail);
-  });
-}
 
-async function waitFor(url, ms = 60000) {
-  const start = Date.now();
-  for (;;) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
-    if (Date.now() - start > ms) throw new Error(`sen did not answer at ${url}`);
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sen-admin-'));
@@ -63,11 +43,7 @@ before(async () => {
   const editor = spawnSync(SEN, ['user', 'add', '--data', dataDir, '--username', 'bientap', '--role', 'editor',
     '--name', 'Lê Biên Tập', '--password-stdin'], { input: `${EDITOR_PASSWORD}\n` });
   assert.equal(editor.status, 0, String(editor.stderr));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -81,11 +57,7 @@ after(async () => {
 });
 
 async function signIn(page, username, password) {
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForLoadState();
+  await signInAt(page, base, username, password);
 }
 
 // RFC 6238 as an authenticator app computes it: HMAC-SHA1 of the 30-second step, 6 digits.
@@ -108,12 +80,6 @@ function totp(secret, seconds = Date.now() / 1000) {
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1e6).padStart(6, '0');
 }
 
-// axe-core's violations on the page the tab shows, as lines.
-async function axeViolations(tab, path) {
-  await tab.evaluate(AXE_SOURCE);
-  const { violations } = await tab.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return violations.map(v => `${path}: axe ${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
-}
 
 // The administrator, signed in with their own password (the first test sets it).
 let resolveAdmin;

@@ -7,16 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { AXE_SOURCE, freePort, launchChromium, SEN, signIn as signInAt, waitFor } from './support.mjs';
 
-const SEN = process.env.SEN_BIN ?? resolve(import.meta.dirname, '../../target/debug/sen');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = '/tmp/shots';
 const WIDTHS = {
   desktop: { viewport: { width: 1366, height: 900 } },
@@ -32,22 +27,7 @@ let server, browser, base, dataDir, category;
 // What earlier tests made, for the screenshots and axe.
 const made = {};
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-    s.on('error', fail);
-  });
-}
 
-async function waitFor(url, ms = 60000) {
-  const start = Date.now();
-  for (;;) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
-    if (Date.now() - start > ms) throw new Error(`sen did not answer at ${url}`);
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
 
 function addUser(username, role, name, password, extra = []) {
   const add = spawnSync(SEN, ['user', 'add', '--data', dataDir, '--username', username, '--role', role,
@@ -56,11 +36,7 @@ function addUser(username, role, name, password, extra = []) {
 }
 
 async function signIn(page, username, password) {
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForLoadState();
+  await signInAt(page, base, username, password);
 }
 
 before(async () => {
@@ -82,11 +58,7 @@ before(async () => {
   assert.ok(category, 'the sample portal has the category "Tin hoạt động"');
   addUser('ctv', 'author', 'Trần Cộng Tác', AUTHOR_PASSWORD);
   addUser('bientap', 'editor', 'Lê Biên Tập', EDITOR_PASSWORD, ['--category', String(category.id)]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   // The administrator's one-time password is changed at the first sign-in.
   const context = await browser.newContext({ locale: 'vi-VN' });
   const page = await context.newPage();

@@ -6,18 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { AXE_SOURCE, freePort, launchChromium, SEN, waitFor } from './support.mjs';
 
-const SEN = process.env.SEN_BIN ?? resolve(import.meta.dirname, '../../target/debug/sen');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const READER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // What the server sends on every public page. Until every build sends it, a page that comes without it
 // gets this one added on its way to the browser, so the theme is held to it either way.
@@ -34,25 +29,10 @@ let server, browser, base, dataDir;
 // Addresses found on the sample portal once it runs: an article, and a tag it carries.
 const found = {};
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-    s.on('error', fail);
-  });
-}
 
 /** 1234567 → "1.234.567" */
 const vietnameseNumber = n => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
 
-async function waitFor(url, ms = 60000) {
-  const start = Date.now();
-  for (;;) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
-    if (Date.now() - start > ms) throw new Error(`sen did not answer at ${url}`);
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sen-browser-'));
@@ -66,11 +46,7 @@ before(async () => {
   [found.article, found.id] = home.match(/\/tin\/[^"]*-(\d+)\.html/);
   const article = await (await fetch(base + found.article)).text();
   [found.tag] = article.match(/\/the\/[^"?#]+/);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

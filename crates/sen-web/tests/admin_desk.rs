@@ -75,17 +75,8 @@ dual_test!(
     |backend| async move {
         let store = testing::store(backend).await;
         seed(&store).await;
-        let categories = store.categories().await.expect("categories");
-        let news = categories
-            .iter()
-            .find(|c| c.slug == "tin-tuc")
-            .expect("news")
-            .id;
-        let other = categories
-            .iter()
-            .find(|c| c.slug != "tin-tuc")
-            .expect("other")
-            .id;
+        let news = category_id(&store, "tin-tuc").await;
+        let other = category_id(&store, "chuyen-doi-so").await;
         add_user(&store, "ctv", Role::Author).await;
         add_staff(&store, "bientap", Role::Editor, vec![news]).await;
         add_staff(&store, "bientapkhac", Role::Editor, vec![other]).await;
@@ -356,14 +347,7 @@ dual_test!(
 dual_test!(autosave_preview_links_and_bulk, |backend| async move {
     let store = testing::store(backend).await;
     seed(&store).await;
-    let news = store
-        .categories()
-        .await
-        .expect("categories")
-        .into_iter()
-        .find(|c| c.slug == "tin-tuc")
-        .expect("news")
-        .id;
+    let news = category_id(&store, "tin-tuc").await;
     add_user(&store, "ctv", Role::Author).await;
     add_staff(&store, "bientap", Role::Editor, vec![news]).await;
     let node = Node::start(store.clone(), config()).await;

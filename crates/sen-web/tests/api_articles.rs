@@ -3,29 +3,13 @@
 //! public; bad input answered per field with nothing stored; hostile bodies stored clean.
 
 use reqwest::{Method, StatusCode};
-use sen_core::{Actor, Role};
+use sen_core::Role;
 use sen_store::{AuditAction, AuditQuery, Store, dual_test, testing};
 use serde_json::{Value, json};
 
 mod common;
 
 use common::*;
-
-/// A user of `role` editing in `categories`, with a fresh API token.
-async fn staff_token(store: &Store, username: &str, role: Role, categories: Vec<i64>) -> String {
-    let id = add_staff(store, username, role, categories).await;
-    store
-        .create_token(
-            &Actor::CLI,
-            id,
-            "test",
-            None,
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
-        .expect("token")
-        .token
-}
 
 async fn call(
     node: &Node,
@@ -140,20 +124,11 @@ dual_test!(
     |backend| async move {
         let store = testing::store(backend).await;
         seed(&store).await;
-        let categories = store.categories().await.expect("categories");
-        let news = categories
-            .iter()
-            .find(|c| c.slug == "tin-tuc")
-            .expect("news")
-            .id;
-        let other = categories
-            .iter()
-            .find(|c| c.slug == "chuyen-doi-so")
-            .expect("other")
-            .id;
-        let author = staff_token(&store, "tacgia", Role::Author, vec![]).await;
-        let editor = staff_token(&store, "bientap", Role::Editor, vec![news]).await;
-        let outsider = staff_token(&store, "bientapkhac", Role::Editor, vec![other]).await;
+        let news = category_id(&store, "tin-tuc").await;
+        let other = category_id(&store, "chuyen-doi-so").await;
+        let author = api_token(&store, "tacgia", Role::Author, vec![]).await;
+        let editor = api_token(&store, "bientap", Role::Editor, vec![news]).await;
+        let outsider = api_token(&store, "bientapkhac", Role::Editor, vec![other]).await;
         let node = Node::start(store.clone(), config()).await;
         let before = article_count(&store).await;
 

@@ -7,29 +7,14 @@ use reqwest::{
     StatusCode,
     multipart::{Form, Part},
 };
-use sen_core::{Actor, Role};
+use sen_core::Role;
 use sen_media::{StorageConfig, testing};
-use sen_store::{Backend, Store, dual_test};
+use sen_store::{Backend, dual_test};
 use serde_json::{Value, json};
 
 mod common;
 
 use common::*;
-
-async fn token(store: &Store, username: &str, role: Role) -> String {
-    let id = add_user(store, username, role).await;
-    store
-        .create_token(
-            &Actor::CLI,
-            id,
-            "test",
-            None,
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
-        .expect("token")
-        .token
-}
 
 async fn upload(
     node: &Node,
@@ -85,8 +70,8 @@ dual_test!(the_media_library_end_to_end, |backend| async move {
     web.upload_dir = dir.join("uploads");
     web.media_limits.image = 250 << 10;
     let node = Node::start(store.clone(), web.clone()).await;
-    let admin = token(&store, "quantri", Role::Admin).await;
-    let author = token(&store, "ctv", Role::Author).await;
+    let admin = api_token(&store, "quantri", Role::Admin, vec![]).await;
+    let author = api_token(&store, "ctv", Role::Author, vec![]).await;
 
     // A phone photo: 600 × 400 as stored by the camera, orientation 6, GPS in its EXIF.
     let taken = testing::with_exif(&testing::photo(1200, 800), 6);
@@ -241,7 +226,7 @@ dual_test!(the_media_library_end_to_end, |backend| async move {
     assert_eq!(r.status(), 401);
 
     // An image without its text alternative can't be an article's cover.
-    let news = store.categories().await.expect("categories")[0].id;
+    let news = category_id(&store, "tin-tuc").await;
     let (status, bare) = upload(
         &node,
         &author,
@@ -315,7 +300,7 @@ dual_test!(the_media_library_end_to_end, |backend| async move {
     let answer: Value = r.json().await.expect("json");
     assert_eq!(answer["error"]["field"], "used");
     // Another author may not delete it.
-    let other = token(&store, "ctv2", Role::Author).await;
+    let other = api_token(&store, "ctv2", Role::Author, vec![]).await;
     assert_eq!(
         delete(&other).await.expect("delete").status(),
         StatusCode::FORBIDDEN

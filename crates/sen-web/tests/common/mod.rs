@@ -347,3 +347,31 @@ pub fn location(response: &reqwest::Response) -> &str {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
 }
+
+/// A member of staff working in `categories`, with a fresh API token.
+pub async fn api_token(store: &Store, username: &str, role: Role, categories: Vec<i64>) -> String {
+    let id = add_staff(store, username, role, categories).await;
+    store
+        .create_token(
+            &Actor::CLI,
+            id,
+            "test",
+            None,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("token")
+        .token
+}
+
+/// The id of the category with `slug` (the seed's: `tin-tuc`, `chuyen-doi-so`).
+pub async fn category_id(store: &Store, slug: &str) -> i64 {
+    store
+        .categories()
+        .await
+        .expect("categories")
+        .iter()
+        .find(|c| c.slug == slug)
+        .unwrap_or_else(|| panic!("no category {slug}"))
+        .id
+}
