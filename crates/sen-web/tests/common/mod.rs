@@ -375,3 +375,19 @@ pub async fn category_id(store: &Store, slug: &str) -> i64 {
         .unwrap_or_else(|| panic!("no category {slug}"))
         .id
 }
+
+/// The audit log's entries of `action` (on `target` only, when given).
+pub async fn logged(store: &Store, action: sen_store::AuditAction, target: Option<&str>) -> usize {
+    store
+        .audit_log(&sen_store::AuditQuery {
+            action: Some(action),
+            per_page: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("log")
+        .entries
+        .iter()
+        .filter(|e| target.is_none_or(|t| e.target == t))
+        .count()
+}
