@@ -8,7 +8,11 @@ use bytes::Bytes;
 use futures_util::{StreamExt, stream::BoxStream};
 use object_store::{
     GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart,
-    aws::AmazonS3Builder, local::LocalFileSystem, memory::InMemory, path::Path,
+    aws::{AmazonS3, AmazonS3Builder},
+    local::LocalFileSystem,
+    memory::InMemory,
+    path::Path,
+    signer::{Method, SignedUrlOptions, Signer},
 };
 use tokio::io::AsyncReadExt;
 
@@ -101,6 +105,8 @@ pub struct Fetched {
 #[derive(Clone)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The same bucket, for signed URLs (S3 only).
+    signer: Option<Arc<AmazonS3>>,
     prefix: String,
     describe: String,
 }
@@ -125,6 +131,7 @@ impl Storage {
                 let store = LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true);
                 Ok(Self {
                     store: Arc::new(store),
+                    signer: None,
                     prefix: String::new(),
                     describe: format!("the directory {}", dir.display()),
                 })
@@ -150,11 +157,14 @@ impl Storage {
                         .with_access_key_id(id)
                         .with_secret_access_key(secret);
                 }
-                let store = builder
-                    .build()
-                    .map_err(|e| MediaError::Config(e.to_string()))?;
+                let store = Arc::new(
+                    builder
+                        .build()
+                        .map_err(|e| MediaError::Config(e.to_string()))?,
+                );
                 Ok(Self {
-                    store: Arc::new(store),
+                    signer: Some(store.clone()),
+                    store,
                     prefix: prefix.clone(),
                     describe: format!("s3://{bucket}/{prefix}"),
                 })
@@ -166,6 +176,7 @@ impl Storage {
     pub fn memory() -> Self {
         Self {
             store: Arc::new(InMemory::new()),
+            signer: None,
             prefix: String::new(),
             describe: "memory".into(),
         }
@@ -189,6 +200,35 @@ impl Storage {
                 .unwrap_or(path)
                 .to_string()
         }
+    }
+
+    /// A URL that reads `key` straight from the bucket for `valid_for`, answered with
+    /// `content_type` (and `disposition`); `None` where the storage is not S3.
+    pub async fn signed_url(
+        &self,
+        key: &str,
+        content_type: &str,
+        disposition: Option<&str>,
+        valid_for: std::time::Duration,
+    ) -> Result<Option<String>, MediaError> {
+        let Some(signer) = &self.signer else {
+            return Ok(None);
+        };
+        let mut query = vec![(
+            "response-content-type".to_string(),
+            content_type.to_string(),
+        )];
+        if let Some(disposition) = disposition {
+            query.push((
+                "response-content-disposition".to_string(),
+                disposition.to_string(),
+            ));
+        }
+        let options = SignedUrlOptions::new().with_query(query);
+        let url = signer
+            .signed_url_opts(Method::GET, &self.path(key)?, valid_for, &options)
+            .await?;
+        Ok(Some(url.to_string()))
     }
 
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), MediaError> {

@@ -44,6 +44,9 @@ pub struct WebConfig {
     pub media_limits: crate::library::MediaLimits,
     /// Where uploads wait while they are checked (never in memory whole).
     pub upload_dir: PathBuf,
+    /// On S3, answer large files with a redirect to a signed URL of the bucket instead of
+    /// streaming them through sen.
+    pub media_redirect: bool,
 }
 
 impl Default for WebConfig {
@@ -63,6 +66,7 @@ impl Default for WebConfig {
             media: sen_media::StorageConfig::Memory,
             media_limits: crate::library::MediaLimits::default(),
             upload_dir: std::env::temp_dir(),
+            media_redirect: false,
         }
     }
 }
@@ -131,11 +135,13 @@ impl App {
                 node_id: config.node_id.clone(),
             },
         );
-        let library = Arc::new(crate::library::Library::new(
+        let mut library = crate::library::Library::new(
             sen_media::Storage::open(&config.media)?,
             config.media_limits,
             config.upload_dir.clone(),
-        ));
+        );
+        library.redirect = config.media_redirect;
+        let library = Arc::new(library);
         let app = App(Arc::new(AppInner {
             library,
             store: store.clone(),

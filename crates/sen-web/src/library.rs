@@ -70,6 +70,8 @@ pub struct Library {
     pool: Arc<Semaphore>,
     /// Small files (and variants) as served, by the key asked for.
     hot: moka::sync::Cache<String, Arc<HotFile>>,
+    /// Larger files answered with a redirect to a signed URL of the bucket (S3 only).
+    pub redirect: bool,
 }
 
 impl Library {
@@ -81,6 +83,7 @@ impl Library {
             upload_dir,
             pool: Arc::new(Semaphore::new(1)),
             hot: hot_cache(),
+            redirect: false,
         }
     }
 
@@ -450,6 +453,9 @@ const HOT_FILE_MAX: u64 = 512 << 10;
 /// within this time.
 const HOT_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// How long a signed URL of the bucket lets a reader fetch a file.
+const SIGNED_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// A small file kept in memory, with its answer's headers.
 pub(crate) struct HotFile {
     content_type: HeaderValue,
@@ -560,6 +566,32 @@ async fn serve_file(
             .map_err(media_error)?
             .ok_or_else(Error::not_found)?
     };
+    if library.redirect && size > HOT_FILE_MAX && !not_modified(headers, &etag) {
+        let signed = library
+            .storage
+            .signed_url(
+                &stored_key,
+                content_type.to_str().unwrap_or("application/octet-stream"),
+                disposition.as_ref().and_then(|d| d.to_str().ok()),
+                SIGNED_FOR,
+            )
+            .await
+            .map_err(media_error)?;
+        if let Some(url) = signed.and_then(|u| HeaderValue::from_str(&u).ok()) {
+            return Ok((
+                StatusCode::FOUND,
+                [
+                    (header::LOCATION, url),
+                    // The signed URL lasts an hour: a cache may keep the redirect for less.
+                    (
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("private, max-age=600"),
+                    ),
+                ],
+            )
+                .into_response());
+        }
+    }
     if size <= HOT_FILE_MAX {
         let bytes = library
             .storage

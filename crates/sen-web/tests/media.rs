@@ -306,12 +306,51 @@ dual_test!(the_media_library_end_to_end, |backend| async move {
         StatusCode::FORBIDDEN
     );
 
-    // A second node on the same database and storage serves the same file.
+    // A second node on the same database and storage serves the same file; one set to redirect
+    // sends large files' readers to a signed URL of the bucket, with the file's type and name.
     if backend == Backend::Postgres {
-        let second = Node::start(store.clone(), web.clone()).await;
+        let mut redirecting = web.clone();
+        redirecting.media_redirect = true;
+        let second = Node::start(store.clone(), redirecting).await;
         let r = client().get(second.url(&path)).send().await.expect("get");
         assert_eq!(r.status(), 200);
-        assert_eq!(r.bytes().await.expect("bytes"), body);
+        assert!(
+            r.bytes().await.expect("bytes") == body,
+            "served by the other node"
+        );
+        let mut big = pdf();
+        big.extend(std::iter::repeat_n(b'%', 700 << 10));
+        let (status, report) = upload(&second, &author, "Báo cáo năm.pdf", big.clone(), "").await;
+        assert_eq!(status, 201, "{report}");
+        let r = client()
+            .get(second.url(&path_of(&second, &report["url"])))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), StatusCode::FOUND);
+        let signed = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string();
+        assert!(
+            signed.starts_with(s3.as_ref().map_or("", |s| s.endpoint.as_str())),
+            "{signed}"
+        );
+        // The URL asks the bucket to answer with the file's type and name (S3 honours these;
+        // moto, the test server, does not, so they are checked in the URL).
+        assert!(
+            signed.contains("response-content-type=application%2Fpdf"),
+            "{signed}"
+        );
+        assert!(
+            signed.contains(
+                "response-content-disposition=inline%3B%20filename%3D%22Bao%20cao%20nam.pdf%22"
+            ),
+            "{signed}"
+        );
+        let from_bucket = client().get(&signed).send().await.expect("signed");
+        assert_eq!(from_bucket.status(), 200);
+        assert!(from_bucket.bytes().await.expect("bytes") == big);
         second.stop().await;
     }
 

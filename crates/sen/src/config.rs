@@ -30,6 +30,8 @@ pub struct FileConfig {
     /// Where media files live: a directory, or `s3://bucket/prefix` (with the `SEN_S3_*`
     /// variables); default `media/` under the data directory.
     pub media_url: Option<String>,
+    /// On S3: answer large files with a redirect to a signed URL of the bucket.
+    pub media_redirect: Option<bool>,
     /// Largest upload of each kind, in MB.
     pub max_image_mb: Option<u64>,
     pub max_document_mb: Option<u64>,

@@ -262,6 +262,11 @@ async fn run() -> anyhow::Result<()> {
                 media,
                 media_limits,
                 upload_dir: data.join("uploads"),
+                media_redirect: std::env::var("SEN_MEDIA_REDIRECT")
+                    .ok()
+                    .map(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+                    .or(file.media_redirect)
+                    .unwrap_or(false),
                 ..WebConfig::default()
             };
             serve(&url, addr, web, limits, no_sample, sample).await
