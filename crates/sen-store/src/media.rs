@@ -119,6 +119,20 @@ pub enum MediaUse {
     Site,
 }
 
+/// Alt text and caption as stored: one line each, at most 500 characters.
+fn described(alt: &str, caption: &str) -> Result<(String, String)> {
+    let (alt, caption) = (
+        sen_core::text::clean_line(alt),
+        sen_core::text::clean_line(caption),
+    );
+    for (field, value) in [("alt", &alt), ("caption", &caption)] {
+        if value.chars().count() > 500 {
+            return Err(ValidationError::new(field, ErrorCode::TooLong).into());
+        }
+    }
+    Ok((alt, caption))
+}
+
 const MEDIA_COLUMNS: &str = "id, key, content_type, class, size, width, height, pages, checksum, \
     original_name, alt, caption, variant_widths, variants_state, is_sample, created_by, created_at, updated_at";
 
@@ -126,8 +140,7 @@ impl Store {
     /// Enters a stored file in the library. The same content uploaded again has the same key:
     /// the entry already there is answered, unchanged.
     pub async fn add_media_file(&self, actor: &Actor, new: NewMediaFile) -> Result<MediaFile> {
-        let alt = sen_core::text::clean_line(&new.alt);
-        let caption = sen_core::text::clean_line(&new.caption);
+        let (alt, caption) = described(&new.alt, &new.caption)?;
         let t = now();
         let mut tx = self.begin().await?;
         let inserted = on_db!(&mut tx, tx c => {
@@ -202,15 +215,7 @@ impl Store {
         alt: &str,
         caption: &str,
     ) -> Result<MediaFile> {
-        let (alt, caption) = (
-            sen_core::text::clean_line(alt),
-            sen_core::text::clean_line(caption),
-        );
-        for (field, value) in [("alt", &alt), ("caption", &caption)] {
-            if value.chars().count() > 500 {
-                return Err(ValidationError::new(field, ErrorCode::TooLong).into());
-            }
-        }
+        let (alt, caption) = described(alt, caption)?;
         let t = now();
         let mut tx = self.begin().await?;
         let changed = on_db!(&mut tx, tx c => {

@@ -210,6 +210,14 @@ pub async fn receive(library: &Library, mut form: Multipart) -> Result<Received,
             }
         }
     }
+    for (field, value) in [("alt", &alt), ("caption", &caption)] {
+        if value.chars().count() > 500 {
+            return Err(field_error(
+                field,
+                format!("{field} is longer than 500 characters"),
+            ));
+        }
+    }
     let mut file = file.ok_or_else(|| field_error("file", "send the file in the field `file`"))?;
     file.alt = alt;
     file.caption = caption;
@@ -297,20 +305,26 @@ async fn pdf_pages(path: &std::path::Path) -> Option<i32> {
     if data.len() > 20 << 20 {
         return None;
     }
-    let count = data
-        .windows(10)
-        .filter(|w| {
-            (w.starts_with(b"/Type/Page") || w.starts_with(b"/Type /Pag")) && !w.ends_with(b"s")
-        })
-        .count();
-    // "/Type /Page" is 11 bytes: tell it from "/Type /Pages" by the byte after.
-    let spaced = data
-        .windows(12)
-        .filter(|w| w.starts_with(b"/Type /Page") && w[11] == b's')
-        .count();
-    i32::try_from(count.saturating_sub(spaced))
+    i32::try_from(count_pdf_pages(&data))
         .ok()
         .filter(|&n| n > 0)
+}
+
+/// `/Type /Page` objects (not `/Pages`), with or without the space.
+fn count_pdf_pages(data: &[u8]) -> usize {
+    let mut count = 0;
+    let mut at = 0;
+    while let Some(found) = data[at..].windows(5).position(|w| w == b"/Type") {
+        let mut i = at + found + 5;
+        while data.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if data[i..].starts_with(b"/Page") && data.get(i + 5).is_none_or(|&c| c != b's') {
+            count += 1;
+        }
+        at = i;
+    }
+    count
 }
 
 /// Makes the variants of the image `key` in the pool, stores them and records them.
@@ -868,6 +882,14 @@ mod tests {
         assert_eq!(range("bytes=1000-", 1000), Err(()));
         assert_eq!(range("bytes=5-2", 1000), Err(()));
         assert_eq!(range("bytes=abc", 1000), Err(()));
+    }
+
+    #[test]
+    fn pdf_pages_are_counted_not_their_tree() {
+        let pdf = b"<< /Type /Pages /Count 3 >> << /Type /Page >> << /Type/Page>> <</Type/Pages>> <</Type\n/Page /Parent 2 0 R>>";
+        assert_eq!(count_pdf_pages(pdf), 3);
+        assert_eq!(count_pdf_pages(b"%PDF-1.7 no pages"), 0);
+        assert_eq!(count_pdf_pages(b"/Type"), 0);
     }
 
     #[test]
