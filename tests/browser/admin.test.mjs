@@ -224,7 +224,7 @@ test('an editor turns on the second factor, signs out, and signs in with a code'
 
 const ADMIN_PAGES = ['/admin', '/admin/site', '/admin/categories', '/admin/categories/new', '/admin/pages',
   '/admin/pages/new', '/admin/users', '/admin/users/new', '/admin/account', '/admin/security', '/admin/audit', '/admin/password',
-  '/admin/account/second-factor'];
+  '/admin/account/second-factor', '/admin/media', '/admin/media/sample%2Fcover-1.jpg', '/admin/media?class=image&q=cover'];
 
 for (const width of Object.keys(WIDTHS)) {
   test(`admin pages at ${width} width: no axe violation, nothing against the CSP, no overflow`, async () => {

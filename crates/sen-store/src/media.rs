@@ -309,6 +309,48 @@ impl Store {
         Ok(file)
     }
 
+    /// One page of the library, newest first: of `class` when given, matching `search` in the
+    /// name, alt text or caption (case-insensitive for unaccented letters). Returns the page and
+    /// the total.
+    pub async fn media_files(
+        &self,
+        class: Option<&str>,
+        search: &str,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<MediaFile>, i64)> {
+        let pattern = format!(
+            "%{}%",
+            search
+                .trim()
+                .to_lowercase()
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let class = class.unwrap_or("");
+        let filter = "($1 = '' OR class = $1) AND (LOWER(original_name) LIKE $2 ESCAPE '\\' \
+                      OR LOWER(alt) LIKE $2 ESCAPE '\\' OR LOWER(caption) LIKE $2 ESCAPE '\\')";
+        let list = format!(
+            "SELECT {MEDIA_COLUMNS} FROM media_files WHERE {filter} \
+             ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+        );
+        let count = format!("SELECT COUNT(*) FROM media_files WHERE {filter}");
+        let offset = (page.max(1) - 1) * per_page;
+        let files: Vec<MediaFile> = on_db!(self, read p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(list.clone()))
+                .bind(class).bind(&pattern).bind(per_page).bind(offset)
+                .fetch_all(p)
+                .await
+        })?;
+        let (total,): (i64,) = on_db!(self, read p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(count.clone()))
+                .bind(class).bind(&pattern)
+                .fetch_one(p)
+                .await
+        })?;
+        Ok((files, total))
+    }
+
     /// The keys of every file in the library.
     pub async fn media_keys(&self) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = on_db!(self, read p => {

@@ -774,7 +774,22 @@ pub async fn move_legacy(store: &Store, library: &Library) -> Result<usize, Erro
             _ => (None, None),
         };
         let checksum = hex(&Sha256::digest(&media.data));
+        // A cover moved from the database is described by its article's title, as pages showed
+        // it until now, so articles that use it keep saving.
+        let alt = match width {
+            Some(_) => store
+                .media_usage(&key)
+                .await?
+                .into_iter()
+                .find_map(|u| match u {
+                    sen_store::MediaUse::Article { title, .. } => Some(title),
+                    _ => None,
+                })
+                .unwrap_or_default(),
+            None => String::new(),
+        };
         let new = NewMediaFile {
+            alt,
             key: key.clone(),
             content_type: media.content_type.clone(),
             class: kind.map_or("document", |k| k.class().as_str()).into(),
@@ -800,6 +815,23 @@ pub async fn move_legacy(store: &Store, library: &Library) -> Result<usize, Erro
         moved += 1;
     }
     Ok(moved)
+}
+
+/// Removes a file deleted from the library, and its variants, from the storage and from this
+/// node's memory.
+pub async fn forget_and_remove(library: &Library, file: &MediaFile) -> Result<(), Error> {
+    library.forget(&file.key);
+    for width in sen_media::VARIANT_WIDTHS {
+        library.forget(&sen_media::variant_key(&file.key, width));
+    }
+    for width in file.variant_widths() {
+        library
+            .storage
+            .delete(&sen_media::variant_key(&file.key, width))
+            .await
+            .map_err(media_error)?;
+    }
+    library.storage.delete(&file.key).await.map_err(media_error)
 }
 
 /// What `sen media check` found.

@@ -36,6 +36,8 @@ const TEMPLATES: &[(&str, &str)] = embedded![
     "templates/article_form.html",
     "templates/revisions.html",
     "templates/revision_compare.html",
+    "templates/media.html",
+    "templates/media_file.html",
 ];
 
 const STATICS: &[(&str, &str, &str)] = &[

@@ -380,3 +380,114 @@ dual_test!(the_media_library_end_to_end, |backend| async move {
     node.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 });
+
+dual_test!(the_library_in_the_admin, |backend| async move {
+    let store = sen_store::testing::store(backend).await;
+    seed(&store).await;
+    add_user(&store, "bientap", Role::Editor).await;
+    let node = Node::start(store.clone(), config()).await;
+    let c = browser();
+    sign_in(&c, &node, "bientap", PASSWORD).await;
+    // The session's form token (the upload form carries it in its address).
+    let token = page_token(&c, &node, "/admin/account").await;
+    let list = page_text(&c, node.url("/admin/media")).await;
+    assert!(list.contains(&format!("action=\"/admin/media?_csrf={token}\"")));
+    let post = |bytes: Vec<u8>, name: &str, token: &str| {
+        c.post(node.url(&format!("/admin/media?_csrf={token}")))
+            .multipart(
+                Form::new()
+                    .part("file", Part::bytes(bytes).file_name(name.to_string()))
+                    .text("alt", "Hội trường tầng 2"),
+            )
+            .send()
+    };
+    // Without the form's token: refused, nothing stored.
+    let r = post(testing::photo(400, 300), "hoi-truong.jpg", "sai")
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(store.media_keys().await.expect("keys").is_empty());
+    // A refused file comes back on the form, named at its field.
+    let r = post(b"<html>not an image</html>".to_vec(), "anh.jpg", &token)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("text").contains("href=\"#file\""));
+    let r = post(testing::photo(400, 300), "hoi-truong.jpg", &token)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let key = store.media_keys().await.expect("keys").remove(0);
+    assert!(location(&r).starts_with(&format!("/admin/media/{key}")));
+    let list = page_text(&c, node.url("/admin/media?class=image&q=hoi")).await;
+    assert!(
+        list.contains("hoi-truong.jpg") && list.contains("400 × 300"),
+        "listed"
+    );
+    let empty = page_text(&c, node.url("/admin/media?class=document")).await;
+    assert!(!empty.contains("hoi-truong.jpg"), "filtered by kind");
+
+    // Described, used as a cover, then deletable only once nothing uses it.
+    let detail = format!("/admin/media/{key}");
+    let token = page_token(&c, &node, &detail).await;
+    let r = c
+        .post(node.url(&detail))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("alt", "Hội trường lớn"),
+            ("caption", "Ảnh: Văn phòng"),
+        ])
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        store
+            .media_file(&key)
+            .await
+            .expect("read")
+            .expect("there")
+            .alt,
+        "Hội trường lớn"
+    );
+    let news = category_id(&store, "tin-tuc").await;
+    let mut input = sen_core::ArticleInput::new("Bài dùng ảnh", news);
+    input.cover_url = format!("/media/{key}");
+    let article = store
+        .create_article(&sen_core::Actor::CLI, input)
+        .await
+        .expect("article");
+    let page = page_text(&c, node.url(&detail)).await;
+    assert!(
+        page.contains("Bài dùng ảnh") && !page.contains("/delete\""),
+        "its use is shown"
+    );
+    let r = c
+        .post(node.url(&format!("{detail}/delete")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let mut input = sen_core::ArticleInput::from(
+        &store
+            .article(article.id)
+            .await
+            .expect("read")
+            .expect("there"),
+    );
+    input.cover_url = String::new();
+    store
+        .update_article(&sen_core::Actor::CLI, article.id, input)
+        .await
+        .expect("uncover");
+    let r = c
+        .post(node.url(&format!("{detail}/delete")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(store.media_file(&key).await.expect("read").is_none());
+    node.stop().await;
+});

@@ -799,6 +799,20 @@ fn media_check_finds_orphans_and_missing_files() {
     }
     std::thread::sleep(Duration::from_secs(2));
     server.terminate();
+    // A moved cover is described by its article's title, so the article keeps saving.
+    let rt = runtime();
+    let store = rt
+        .block_on(sen_store::Store::open(&format!("sqlite://{}/sen.db", data)))
+        .expect("store");
+    let cover = rt
+        .block_on(store.media_file("sample/cover-1.jpg"))
+        .expect("read")
+        .expect("moved");
+    assert!(
+        !cover.alt.is_empty() && cover.variants_state == "done",
+        "{cover:?}"
+    );
+    rt.block_on(store.close());
     let check = |fix: bool| {
         let mut cmd = sen();
         cmd.args(["media", "check", "--data", &data]);

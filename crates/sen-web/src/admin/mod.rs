@@ -17,6 +17,7 @@ mod categories;
 mod dashboard;
 mod desk;
 mod editor;
+mod files;
 mod forms;
 mod pages;
 mod revisions;
@@ -140,6 +141,15 @@ pub fn router(app: &App) -> Router<App> {
             "/admin/articles/{id}/revisions/{revision}/restore",
             post(revisions::restore),
         )
+        .route(
+            "/admin/media",
+            get(files::list)
+                .post(files::upload)
+                // Uploads stream to disk and are bounded per kind of file as they come in.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/admin/media/{key}", get(files::show).post(files::describe))
+        .route("/admin/media/{key}/delete", post(files::delete))
         .route("/admin/{*rest}", get(not_found).post(not_found))
         .layer(from_fn_with_state(app.clone(), session::admin_layer))
         .route("/admin/static/{file}", get(static_file))
@@ -191,13 +201,14 @@ struct NavItem {
 
 /// The sections a member of staff may open, as the policy says.
 fn nav(ui: &AdminUi, user: &User, section: &str) -> Vec<NavItem> {
-    let items: [(&str, &str, bool); 9] = [
+    let items: [(&str, &str, bool); 10] = [
         ("/admin", "nav_dashboard", true),
         (
             "/admin/articles",
             "nav_articles",
             policy::can_write_article(user),
         ),
+        ("/admin/media", "nav_media", policy::can_write_article(user)),
         ("/admin/site", "nav_site", policy::can_edit_site(user)),
         (
             "/admin/categories",

@@ -189,11 +189,27 @@ pub async fn admin_layer(State(app): State<App>, req: Request, next: Next) -> Re
             };
             return finish(&app, staff.as_ref(), response).await;
         };
+        // An upload's form names its token in its address: its body is a file, streamed on
+        // without being read here.
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let query_token: Option<String> = multipart.then(|| {
+            req.uri()
+                .query()
+                .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+                .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD))
+                .map(|(_, v)| v)
+                .unwrap_or_default()
+        });
         let header_token = req
             .headers()
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            .map(str::to_string)
+            .or(query_token);
         match header_token {
             Some(given) if same_secret(&given, &expected) => {}
             Some(_) => {

@@ -137,21 +137,6 @@ pub(super) async fn delete(
             .with_field("used"),
             other => other.into(),
         })?;
-    let storage = &app.library.storage;
-    app.library.forget(&file.key);
-    for width in sen_media::VARIANT_WIDTHS {
-        app.library
-            .forget(&sen_media::variant_key(&file.key, width));
-    }
-    for width in file.variant_widths() {
-        storage
-            .delete(&sen_media::variant_key(&file.key, width))
-            .await
-            .map_err(library::media_error)?;
-    }
-    storage
-        .delete(&file.key)
-        .await
-        .map_err(library::media_error)?;
+    library::forget_and_remove(&app.library, &file).await?;
     Ok(StatusCode::NO_CONTENT)
 }
