@@ -83,8 +83,13 @@ pub fn dimensions(data: &[u8], kind: Kind, limits: &ImageLimits) -> Result<(u32,
     Ok((width, height))
 }
 
-/// Checks, decodes and cleans an uploaded image.
-pub fn prepare(data: &[u8], kind: Kind, limits: &ImageLimits) -> Result<Prepared, MediaError> {
+/// Checks and decodes an image, upright: its size bounded from the header first, a JPEG cut
+/// short refused. Returns the picture and the orientation its metadata asked for.
+pub fn decode(
+    data: &[u8],
+    kind: Kind,
+    limits: &ImageLimits,
+) -> Result<(DynamicImage, Orientation), MediaError> {
     dimensions(data, kind, limits)?;
     if kind == Kind::Jpeg && !jpeg_is_whole(data) {
         return Err(MediaError::Corrupt("the JPEG file is cut short".into()));
@@ -100,6 +105,12 @@ pub fn prepare(data: &[u8], kind: Kind, limits: &ImageLimits) -> Result<Prepared
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut picture = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     picture.apply_orientation(orientation);
+    Ok((picture, orientation))
+}
+
+/// Checks, decodes and cleans an uploaded image.
+pub fn prepare(data: &[u8], kind: Kind, limits: &ImageLimits) -> Result<Prepared, MediaError> {
+    let (picture, orientation) = decode(data, kind, limits)?;
     let (width, height) = (picture.width(), picture.height());
     let bytes = match kind {
         Kind::Jpeg => jpeg(&opaque(&picture), ORIGINAL_QUALITY)?,

@@ -343,8 +343,9 @@ pub fn spawn_variants(store: Store, library: Arc<Library>, key: String) {
             let kind = Kind::from_content_type(&file.content_type).ok_or(MediaError::NotAnImage)?;
             let limits = library.image_limits;
             let variants = tokio::task::spawn_blocking(move || {
-                let prepared = picture::prepare(&data, kind, &limits)?;
-                picture::variants(&prepared.picture)
+                // The stored original is clean already: decoding it is all the variants need.
+                let (original, _) = picture::decode(&data, kind, &limits)?;
+                picture::variants(&original)
             })
             .await
             .map_err(|e| MediaError::Corrupt(e.to_string()))??;
