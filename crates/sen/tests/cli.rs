@@ -779,31 +779,31 @@ fn media_check_finds_orphans_and_missing_files() {
     let dir = temp_dir("media-check");
     let data = dir.display().to_string();
     let server = Server::start(&["--data", &data]);
-    let media = dir.join("media");
     let started = Instant::now();
-    // The move and the variants happen in the background after start.
-    while std::fs::read_dir(media.join("sample"))
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.file_name().to_string_lossy().contains(".w"))
-                .count()
-        })
-        .unwrap_or(0)
-        < 20
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the sample's images were not moved"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    std::thread::sleep(Duration::from_secs(2));
-    server.terminate();
-    // A moved cover is described by its article's title, so the article keeps saving.
     let rt = runtime();
     let store = rt
         .block_on(sen_store::Store::open(&format!("sqlite://{}/sen.db", data)))
         .expect("store");
+    // The move and the variants happen in the background after start: wait until the database
+    // holds no file and the library no image waiting for its variants.
+    loop {
+        let legacy = rt.block_on(store.legacy_media_keys()).expect("legacy");
+        let pending = rt.block_on(store.pending_variants()).expect("pending");
+        let moved = rt.block_on(store.media_keys()).expect("keys");
+        if legacy.is_empty() && pending.is_empty() && !moved.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the sample's images were not moved: {} in the database, {} waiting for variants",
+            legacy.len(),
+            pending.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    server.terminate();
+    let media = dir.join("media");
+    // A moved cover is described by its article's title, so the article keeps saving.
     let cover = rt
         .block_on(store.media_file("sample/cover-1.jpg"))
         .expect("read")
