@@ -692,9 +692,26 @@ pub fn is_phone(s: &str) -> bool {
 pub fn sanitize_html(html: &str) -> String {
     let cleaned = text::clean(html);
     let sanitised = ammonia::Builder::default()
-        .add_tags(["figure", "figcaption"])
-        // The editor's video embeds: a link in a marked figure, turned into a player by the theme.
-        .add_allowed_classes("figure", ["embed", "embed--youtube", "embed--vimeo"])
+        .add_tags(["figure", "figcaption", "audio", "video"])
+        // The editor's video embeds: a link in a marked figure, turned into a player by the theme;
+        // and the library's own audio and video in a player figure.
+        .add_allowed_classes(
+            "figure",
+            ["embed", "embed--youtube", "embed--vimeo", "player"],
+        )
+        .add_tag_attributes("audio", ["src", "controls", "preload"])
+        .add_tag_attributes("video", ["src", "controls", "preload"])
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            // A player plays only the library's files: no other host learns who listens.
+            ("audio" | "video", "src") => (value.starts_with("/media/")
+                && !value.contains(['\\', '?', '#']))
+            .then(|| value.into()),
+            ("audio" | "video", "controls") => Some("".into()),
+            ("audio" | "video", "preload") => {
+                Some(if value == "none" { "none" } else { "metadata" }.into())
+            }
+            _ => Some(value.into()),
+        })
         .add_tag_attributes("td", ["colspan", "rowspan"])
         .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
         .link_rel(Some("noopener noreferrer"))
