@@ -49,6 +49,23 @@ pub enum MediaError {
     Storage(String),
 }
 
+impl MediaError {
+    /// A short stable name of the reason, for a message catalogue to say it in people's words.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::Unknown => "unknown",
+            Self::Unsupported(_) => "unsupported",
+            Self::NotAnImage => "not_an_image",
+            Self::Corrupt(_) => "corrupt",
+            Self::TooManyPixels { .. } => "too_many_pixels",
+            Self::TooLarge { .. } => "too_large",
+            Self::NotFound => "not_found",
+            Self::Config(_) | Self::Storage(_) => "storage",
+        }
+    }
+}
+
 impl From<object_store::Error> for MediaError {
     fn from(err: object_store::Error) -> Self {
         match err {

@@ -58,10 +58,11 @@ pub enum AuditAction {
     MediaUpload,
     MediaUpdate,
     MediaDelete,
+    MediaReplace,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 37] = [
+    pub const ALL: [AuditAction; 38] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignInThrottled,
@@ -99,6 +100,7 @@ impl AuditAction {
         Self::MediaUpload,
         Self::MediaUpdate,
         Self::MediaDelete,
+        Self::MediaReplace,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,6 +142,7 @@ impl AuditAction {
             Self::MediaUpload => "media_upload",
             Self::MediaUpdate => "media_update",
             Self::MediaDelete => "media_delete",
+            Self::MediaReplace => "media_replace",
         }
     }
 

@@ -4,12 +4,13 @@
 use serde_json::json;
 use time::OffsetDateTime;
 
-use sen_core::{Actor, ErrorCode, ValidationError};
+use sen_core::{Actor, Change, ErrorCode, ValidationError, variants::renamed_media};
 
 use crate::{
     Result, Store, StoreError,
     audit::{AuditAction, record},
     db::{now, on_db},
+    outbox::append_change,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +134,11 @@ fn described(alt: &str, caption: &str) -> Result<(String, String)> {
     Ok((alt, caption))
 }
 
+/// What the library's search reads: name, alt text and caption, folded (`Hội` finds `hoi`).
+fn search_text(name: &str, alt: &str, caption: &str) -> String {
+    sen_core::text::fold(&format!("{name} {alt} {caption}")).to_lowercase()
+}
+
 const MEDIA_COLUMNS: &str = "id, key, content_type, class, size, width, height, pages, checksum, \
     original_name, alt, caption, variant_widths, variants_state, is_sample, created_by, created_at, updated_at";
 
@@ -146,14 +152,16 @@ impl Store {
         let inserted = on_db!(&mut tx, tx c => {
             sqlx::query(
                 "INSERT INTO media_files (key, content_type, class, size, width, height, pages, checksum, \
-                 original_name, alt, caption, variants_state, is_sample, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
+                 original_name, alt, caption, variants_state, is_sample, created_by, created_at, updated_at, \
+                 search_text) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) \
                  ON CONFLICT (key) DO NOTHING",
             )
             .bind(&new.key).bind(&new.content_type).bind(&new.class).bind(new.size)
             .bind(new.width).bind(new.height).bind(new.pages).bind(&new.checksum)
             .bind(&new.original_name).bind(&alt).bind(&caption).bind(&new.variants_state)
             .bind(new.is_sample).bind(actor.user_id()).bind(t)
+            .bind(search_text(&new.original_name, &alt, &caption))
             .execute(c)
             .await
             .map(|done| done.rows_affected())
@@ -216,11 +224,13 @@ impl Store {
         caption: &str,
     ) -> Result<MediaFile> {
         let (alt, caption) = described(alt, caption)?;
+        let file = self.media_file(key).await?.ok_or(StoreError::NotFound)?;
+        let search = search_text(&file.original_name, &alt, &caption);
         let t = now();
         let mut tx = self.begin().await?;
         let changed = on_db!(&mut tx, tx c => {
-            sqlx::query("UPDATE media_files SET alt = $2, caption = $3, updated_at = $4 WHERE key = $1")
-                .bind(key).bind(&alt).bind(&caption).bind(t)
+            sqlx::query("UPDATE media_files SET alt = $2, caption = $3, updated_at = $4, search_text = $5 WHERE key = $1")
+                .bind(key).bind(&alt).bind(&caption).bind(t).bind(&search)
                 .execute(c)
                 .await
                 .map(|done| done.rows_affected())
@@ -321,15 +331,13 @@ impl Store {
     ) -> Result<(Vec<MediaFile>, i64)> {
         let pattern = format!(
             "%{}%",
-            search
-                .trim()
-                .to_lowercase()
+            search_text(search.trim(), "", "")
+                .trim_end()
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
         let class = class.unwrap_or("");
-        let filter = "($1 = '' OR class = $1) AND (LOWER(original_name) LIKE $2 ESCAPE '\\' \
-                      OR LOWER(alt) LIKE $2 ESCAPE '\\' OR LOWER(caption) LIKE $2 ESCAPE '\\')";
+        let filter = "($1 = '' OR class = $1) AND search_text LIKE $2 ESCAPE '\\'";
         let list = format!(
             "SELECT {MEDIA_COLUMNS} FROM media_files WHERE {filter} \
              ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
@@ -351,12 +359,183 @@ impl Store {
         Ok((files, total))
     }
 
+    /// Fills the search text of files entered before it existed; returns how many.
+    pub async fn fill_media_search(&self) -> Result<usize> {
+        let rows: Vec<(String, String, String, String)> = on_db!(self, read p => {
+            sqlx::query_as("SELECT key, original_name, alt, caption FROM media_files WHERE search_text = ''")
+                .fetch_all(p)
+                .await
+        })?;
+        for (key, name, alt, caption) in &rows {
+            let search = search_text(name, alt, caption);
+            on_db!(self, write p => {
+                sqlx::query("UPDATE media_files SET search_text = $2 WHERE key = $1")
+                    .bind(key).bind(&search)
+                    .execute(p)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+        }
+        Ok(rows.len())
+    }
+
     /// The keys of every file in the library.
     pub async fn media_keys(&self) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = on_db!(self, read p => {
             sqlx::query_as("SELECT key FROM media_files ORDER BY key").fetch_all(p).await
         })?;
         Ok(rows.into_iter().map(|(k,)| k).collect())
+    }
+
+    /// Puts the library's file `to` wherever `from` is used (articles' covers and bodies, pages,
+    /// the site's logo and banner) and removes `from` from the library; its address answers a
+    /// redirect to `to` from now on ([`Store::media_alias`]). Articles keep their version: the
+    /// words did not change, and an editor saving an open copy still names a working address.
+    /// Returns the removed entry, whose bytes the caller removes from the storage.
+    pub async fn replace_media_file(
+        &self,
+        actor: &Actor,
+        from: &str,
+        to: &str,
+    ) -> Result<MediaFile> {
+        let old = self.media_file(from).await?.ok_or(StoreError::NotFound)?;
+        let new = self.media_file(to).await?.ok_or(StoreError::NotFound)?;
+        if from == to {
+            return Err(StoreError::Conflict("same"));
+        }
+        let (old_path, new_path) = (format!("/media/{from}"), format!("/media/{to}"));
+        let stem = from.rsplit_once('.').map_or(from, |(s, _)| s);
+        let pattern =
+            |needle: &str| format!("%{}%", needle.replace('%', "\\%").replace('_', "\\_"));
+        let (by_path, by_stem) = (pattern(&old_path), pattern(&format!("/media/{stem}.w")));
+        let t = now();
+        let mut tx = self.begin().await?;
+        let articles: Vec<(i64, String, String)> = on_db!(&mut tx, tx c => {
+            sqlx::query_as(
+                "SELECT id, body, cover_url FROM articles \
+                 WHERE cover_url = $1 OR body LIKE $2 ESCAPE '\\' OR body LIKE $3 ESCAPE '\\' ORDER BY id",
+            )
+            .bind(&old_path).bind(&by_path).bind(&by_stem)
+            .fetch_all(c)
+            .await
+        })?;
+        for (id, body, cover) in &articles {
+            let body = renamed_media(body, from, to);
+            let cover = if *cover == old_path {
+                new_path.clone()
+            } else {
+                cover.clone()
+            };
+            on_db!(&mut tx, tx c => {
+                sqlx::query("UPDATE articles SET body = $2, cover_url = $3 WHERE id = $1")
+                    .bind(id).bind(&body).bind(&cover)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+        }
+        let pages: Vec<(i64, String)> = on_db!(&mut tx, tx c => {
+            sqlx::query_as(
+                "SELECT id, body FROM pages WHERE body LIKE $1 ESCAPE '\\' OR body LIKE $2 ESCAPE '\\' ORDER BY id",
+            )
+            .bind(&by_path).bind(&by_stem)
+            .fetch_all(c)
+            .await
+        })?;
+        for (id, body) in &pages {
+            let body = renamed_media(body, from, to);
+            on_db!(&mut tx, tx c => {
+                sqlx::query("UPDATE pages SET body = $2 WHERE id = $1")
+                    .bind(id).bind(&body)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+        }
+        on_db!(&mut tx, tx c => {
+            sqlx::query(
+                "UPDATE site SET logo_url = CASE WHEN logo_url = $1 THEN $2 ELSE logo_url END, \
+                 banner_url = CASE WHEN banner_url = $1 THEN $2 ELSE banner_url END",
+            )
+            .bind(&old_path).bind(&new_path)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        // Addresses that led to `from` lead to `to`; `to` itself is a file again, not an alias.
+        on_db!(&mut tx, tx c => {
+            sqlx::query("UPDATE media_aliases SET target = $2 WHERE target = $1")
+                .bind(from).bind(to)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        on_db!(&mut tx, tx c => {
+            sqlx::query("DELETE FROM media_aliases WHERE key = $1")
+                .bind(to)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        on_db!(&mut tx, tx c => {
+            sqlx::query(
+                "INSERT INTO media_aliases (key, target, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key) DO UPDATE SET target = excluded.target",
+            )
+            .bind(from).bind(to).bind(t)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        // A replaced image's description stays with the image that stands in for it.
+        if new.alt.is_empty() && !old.alt.is_empty() {
+            let caption = if new.caption.is_empty() {
+                &old.caption
+            } else {
+                &new.caption
+            };
+            let search = search_text(&new.original_name, &old.alt, caption);
+            on_db!(&mut tx, tx c => {
+                sqlx::query("UPDATE media_files SET alt = $2, caption = $3, search_text = $4 WHERE key = $1")
+                    .bind(to).bind(&old.alt).bind(caption).bind(&search)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
+        }
+        on_db!(&mut tx, tx c => {
+            sqlx::query("DELETE FROM media_files WHERE key = $1")
+                .bind(from)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        record(
+            &mut tx,
+            t,
+            actor,
+            AuditAction::MediaReplace,
+            &format!("media:{from}"),
+            json!({
+                "by": to,
+                "articles": articles.iter().map(|(id, ..)| id).collect::<Vec<_>>(),
+                "pages": pages.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            }),
+        )
+        .await?;
+        // Bodies, covers and perhaps the logo changed: every page may show the file.
+        append_change(&mut tx, &Change::Site).await?;
+        tx.commit().await?;
+        self.notify(&Change::Site);
+        Ok(old)
+    }
+
+    /// The file that replaced the one stored under `key`, if one did.
+    pub async fn media_alias(&self, key: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = on_db!(self, read p => {
+            sqlx::query_as("SELECT target FROM media_aliases WHERE key = $1").bind(key).fetch_optional(p).await
+        })?;
+        Ok(row.map(|(t,)| t))
     }
 
     /// The keys of files still held as bytes in the database (before the move to the storage).

@@ -93,6 +93,8 @@ pub struct Error {
     pub field: Option<String>,
     /// For people, in English (the themed page adds its own words).
     pub message: String,
+    /// Why, as a short stable name the admin's catalogue words for its readers (`media_error_*`).
+    pub reason: Option<&'static str>,
 }
 
 impl Error {
@@ -101,6 +103,7 @@ impl Error {
             code,
             field: None,
             message: message.into(),
+            reason: None,
         }
     }
 
@@ -117,6 +120,11 @@ impl Error {
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
         self
     }
 
@@ -157,6 +165,7 @@ impl From<StoreError> for Error {
             code,
             field: field.map(str::to_string),
             message,
+            reason: None,
         }
     }
 }

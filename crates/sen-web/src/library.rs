@@ -95,7 +95,8 @@ impl Library {
 
 /// A media error as the answer names it: the file's fault is the `file` field's.
 pub fn media_error(err: MediaError) -> Error {
-    match err {
+    let reason = err.reason();
+    let answer = match err {
         MediaError::TooLarge { .. } => {
             Error::new(ErrorCode::TooLarge, err.to_string()).with_field("file")
         }
@@ -105,7 +106,8 @@ pub fn media_error(err: MediaError) -> Error {
             Error::new(ErrorCode::Unavailable, "the media storage did not answer")
         }
         other => Error::new(ErrorCode::InvalidInput, other.to_string()).with_field("file"),
-    }
+    };
+    answer.with_reason(reason)
 }
 
 /// A temporary file removed when dropped.
@@ -130,6 +132,13 @@ pub struct Received {
     pub caption: String,
 }
 
+impl Received {
+    /// What kind of file it is, by its content.
+    pub fn class(&self) -> Class {
+        self.kind.class()
+    }
+}
+
 fn field_error(field: &'static str, message: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidInput, message).with_field(field)
 }
@@ -139,6 +148,7 @@ fn field_error(field: &'static str, message: impl Into<String>) -> Error {
 pub async fn receive(library: &Library, mut form: Multipart) -> Result<Received, Error> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         Error::invalid_parameter("body", format!("the multipart body can't be read: {e}"))
+            .with_reason("unreadable")
     };
     let (mut alt, mut caption) = (String::new(), String::new());
     let mut file: Option<Received> = None;
@@ -212,13 +222,15 @@ pub async fn receive(library: &Library, mut form: Multipart) -> Result<Received,
     }
     for (field, value) in [("alt", &alt), ("caption", &caption)] {
         if value.chars().count() > 500 {
-            return Err(field_error(
-                field,
-                format!("{field} is longer than 500 characters"),
-            ));
+            return Err(
+                field_error(field, format!("{field} is longer than 500 characters"))
+                    .with_reason("too_long"),
+            );
         }
     }
-    let mut file = file.ok_or_else(|| field_error("file", "send the file in the field `file`"))?;
+    let mut file = file.ok_or_else(|| {
+        field_error("file", "send the file in the field `file`").with_reason("no_file")
+    })?;
     file.alt = alt;
     file.caption = caption;
     Ok(file)
@@ -527,10 +539,10 @@ async fn serve_file(
         Some(file) => (file, key.to_string(), false),
         None => {
             let Some((base, width)) = variant_of(key) else {
-                return legacy(store, key).await;
+                return moved_or_legacy(store, key).await;
             };
             let Some(file) = original_of(store, base).await? else {
-                return legacy(store, key).await;
+                return moved_or_legacy(store, key).await;
             };
             if file.variant_widths().contains(&width) {
                 (file, key.to_string(), true)
@@ -729,6 +741,40 @@ async fn original_of(store: &Store, base: &str) -> Result<Option<MediaFile>, Err
         }
     }
     Ok(None)
+}
+
+/// A file replaced in the library answers a redirect to the one that replaced it (a variant to
+/// the same width of the new image); else it may still be held in the database.
+async fn moved_or_legacy(store: &Store, key: &str) -> Result<Response, Error> {
+    let mut target = store.media_alias(key).await?.map(|t| format!("/media/{t}"));
+    if target.is_none()
+        && let Some((base, width)) = variant_of(key)
+    {
+        for kind in [Kind::Jpeg, Kind::Png, Kind::Webp, Kind::Gif] {
+            if let Some(t) = store
+                .media_alias(&format!("{base}.{}", kind.extension()))
+                .await?
+            {
+                target = Some(format!("/media/{}", sen_media::variant_key(&t, width)));
+                break;
+            }
+        }
+    }
+    match target.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        Some(location) => Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [
+                (header::LOCATION, location),
+                // The new file may itself be replaced one day: caches ask again after a day.
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=86400"),
+                ),
+            ],
+        )
+            .into_response()),
+        None => legacy(store, key).await,
+    }
 }
 
 /// A file still held as bytes in the database (before it moved to the storage).

@@ -321,6 +321,9 @@ impl Tasks {
                 Ok(moved) => tracing::info!(moved, "files moved from the database to the media storage"),
                 Err(err) => tracing::warn!(error = %err.message, "moving files to the media storage stopped; it goes on at the next start"),
             }
+            if let Err(err) = mover.store.fill_media_search().await {
+                tracing::warn!(error = %err, "the library's search text could not be filled");
+            }
             match mover.store.pending_variants().await {
                 Ok(keys) => {
                     for key in keys {

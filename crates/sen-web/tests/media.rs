@@ -491,3 +491,209 @@ dual_test!(the_library_in_the_admin, |backend| async move {
     assert!(store.media_file(&key).await.expect("read").is_none());
     node.stop().await;
 });
+
+// What the admin's scripts use (the upload answering JSON, the editor's picker) and replacing a
+// file: every use follows the new one, the old address redirects, a file of another kind or the
+// same file is refused with its reason.
+dual_test!(
+    the_admins_scripts_and_a_replaced_file,
+    |backend| async move {
+        let store = sen_store::testing::store(backend).await;
+        seed(&store).await;
+        add_user(&store, "bientap", Role::Editor).await;
+        let node = Node::start(store.clone(), config()).await;
+        let c = browser();
+        sign_in(&c, &node, "bientap", PASSWORD).await;
+        let token = page_token(&c, &node, "/admin/account").await;
+        let send = |path: String, bytes: Vec<u8>, name: &str| {
+            c.post(node.url(&path))
+                .header("accept", "application/json")
+                .multipart(Form::new().part("file", Part::bytes(bytes).file_name(name.to_string())))
+                .send()
+        };
+        let upload_path = format!("/admin/media?_csrf={token}");
+
+        // The upload script's answers: the file's card, or the reason in the admin's words.
+        let r = send(
+            upload_path.clone(),
+            testing::photo(800, 600),
+            "Hội trường.jpg",
+        )
+        .await
+        .expect("upload");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let card: Value = r.json().await.expect("json");
+        let old = card["key"].as_str().expect("key").to_string();
+        assert_eq!(card["url"], format!("/media/{old}"));
+        assert_eq!(
+            (
+                &card["class"],
+                &card["type"],
+                &card["width"],
+                &card["missing_alt"]
+            ),
+            (
+                &json!("image"),
+                &json!("image/jpeg"),
+                &json!(800),
+                &json!(true)
+            )
+        );
+        assert_eq!(card["admin_url"], format!("/admin/media/{old}"));
+        let r = send(
+            upload_path.clone(),
+            b"<html>trang</html>".to_vec(),
+            "anh.jpg",
+        )
+        .await
+        .expect("upload");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let refusal: Value = r.json().await.expect("json");
+        assert_eq!(refusal["error"]["field"], "file");
+        let message = refusal["error"]["message"].as_str().expect("message");
+        assert!(
+            message.starts_with("Không tải lên được") && message.contains("loại tệp"),
+            "{message}"
+        );
+        assert_eq!(store.media_keys().await.expect("keys"), vec![old.clone()]);
+
+        // The editor's picker: a page of the library as JSON, by kind and words.
+        let picked: Value = c
+            .get(node.url("/admin/media/picker?class=image&q=HOI"))
+            .send()
+            .await
+            .expect("picker")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!((&picked["total"], &picked["pages"]), (&json!(1), &json!(1)));
+        assert_eq!(picked["files"][0]["key"], old.as_str());
+        assert!(picked["files"][0]["thumb"].is_string());
+        let none: Value = c
+            .get(node.url("/admin/media/picker?class=audio"))
+            .send()
+            .await
+            .expect("picker")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(none["files"], json!([]));
+        let r = client()
+            .get(node.url("/admin/media/picker"))
+            .send()
+            .await
+            .expect("picker");
+        assert!(
+            r.status().is_redirection(),
+            "not for whoever is not signed in"
+        );
+
+        // Used as a cover, in a body and as a download link of a published article.
+        store
+            .describe_media_file(
+                &sen_core::Actor::CLI,
+                &old,
+                "Hội trường lớn",
+                "Ảnh: Văn phòng",
+            )
+            .await
+            .expect("describe");
+        let news = category_id(&store, "tin-tuc").await;
+        let mut input = sen_core::ArticleInput::new("Hội nghị ở hội trường lớn", news);
+        input.cover_url = format!("/media/{old}");
+        input.body = format!(
+            "<figure><img src=\"/media/{old}\" alt=\"Hội trường\"></figure>\
+         <p><a href=\"/media/{old}\">Tải ảnh gốc</a></p>"
+        );
+        input.status = sen_core::ArticleStatus::Published;
+        let article = store
+            .create_article(&sen_core::Actor::CLI, input)
+            .await
+            .expect("article");
+        let public = format!("/tin/{}-{}.html", article.slug, article.id);
+        assert!(page_text(&c, node.url(&public)).await.contains(&old));
+
+        let detail = format!("/admin/media/{old}");
+        let page = page_text(&c, node.url(&detail)).await;
+        let replace = format!("{detail}/replace?_csrf={token}");
+        assert!(
+            page.contains(&format!("/replace?_csrf={token}\"")),
+            "the replace form"
+        );
+        let replace_form = |bytes: Vec<u8>, name: &str| {
+            c.post(node.url(&replace))
+                .multipart(Form::new().part("file", Part::bytes(bytes).file_name(name.to_string())))
+                .send()
+        };
+        // A document can't stand in for an image; the same image is no replacement.
+        let r = replace_form(pdf(), "ke-hoach.pdf").await.expect("replace");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.expect("text").contains("cùng loại"));
+        let r = replace_form(testing::photo(800, 600), "Hội trường.jpg")
+            .await
+            .expect("replace");
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert!(r.text().await.expect("text").contains("giống hệt"));
+        assert!(store.media_file(&old).await.expect("read").is_some());
+
+        let r = replace_form(testing::photo(1000, 500), "hoi-truong-moi.jpg")
+            .await
+            .expect("replace");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let new = store
+            .media_keys()
+            .await
+            .expect("keys")
+            .into_iter()
+            .find(|k| k.ends_with("-hoi-truong-moi.jpg"))
+            .expect("the new file");
+        assert_eq!(location(&r), format!("/admin/media/{new}?done=replaced"));
+        assert!(store.media_file(&old).await.expect("read").is_none());
+        let replaced = store.media_file(&new).await.expect("read").expect("there");
+        assert_eq!(replaced.alt, "Hội trường lớn", "the description stays");
+        let stored = store
+            .article(article.id)
+            .await
+            .expect("read")
+            .expect("there");
+        assert_eq!(stored.cover_url, format!("/media/{new}"));
+        assert!(
+            stored.body.contains(&format!("src=\"/media/{new}\""))
+                && stored.body.contains(&format!("href=\"/media/{new}\""))
+                && !stored.body.contains(&old),
+            "{}",
+            stored.body
+        );
+        assert_eq!(stored.version, article.version, "the words did not change");
+        let shown = page_text(&c, node.url(&public)).await;
+        assert!(
+            shown.contains(&new) && !shown.contains(&old),
+            "at the next request"
+        );
+        assert_eq!(
+            logged(&store, sen_store::AuditAction::MediaReplace, None).await,
+            1
+        );
+
+        // The old address, and its variants, lead to the new file.
+        let r = client()
+            .get(node.url(&format!("/media/{old}")))
+            .send()
+            .await
+            .expect("old");
+        assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(location(&r), format!("/media/{new}"));
+        let old_variant = sen_media::variant_key(&old, 320);
+        let r = client()
+            .get(node.url(&format!("/media/{old_variant}")))
+            .send()
+            .await
+            .expect("old variant");
+        assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(
+            location(&r),
+            format!("/media/{}", sen_media::variant_key(&new, 320))
+        );
+        node.stop().await;
+    }
+);

@@ -3,8 +3,9 @@
 //! that nothing uses.
 
 use axum::{
+    Json,
     extract::{Multipart, Path, Query, State, multipart::MultipartRejection},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use minijinja::{Value, context, value::Serde};
@@ -27,6 +28,8 @@ pub struct LibraryFilter {
     done: String,
 }
 
+/// A file as the library's pages show it, and as the editor's picker and the upload script read
+/// it (JSON).
 #[derive(Serialize)]
 struct Card {
     key: String,
@@ -35,11 +38,19 @@ struct Card {
     url: String,
     thumb: Option<String>,
     name: String,
+    #[serde(rename = "type")]
+    content_type: String,
     class: String,
     class_label: String,
-    size: String,
+    /// In bytes.
+    size: i64,
+    size_label: String,
+    width: Option<i32>,
+    height: Option<i32>,
+    pages: Option<i32>,
     dimensions: Option<String>,
     alt: String,
+    caption: String,
     missing_alt: bool,
     date: String,
 }
@@ -72,13 +83,49 @@ fn card(ui: &crate::staff_ui::AdminUi, f: &MediaFile) -> Card {
             f.original_name.clone()
         },
         class_label: ui.message(&format!("media_class_{}", f.class)),
+        content_type: f.content_type.clone(),
         class: f.class.clone(),
-        size: human_size(f.size),
+        size: f.size,
+        size_label: human_size(f.size),
+        width: f.width,
+        height: f.height,
+        pages: f.pages,
         dimensions: f.width.zip(f.height).map(|(w, h)| format!("{w} × {h}")),
         alt: f.alt.clone(),
+        caption: f.caption.clone(),
         missing_alt: f.class == "image" && f.alt.is_empty(),
         date: format::time_date(f.created_at),
     }
+}
+
+/// One page of the library as a filter asks for it.
+struct Found {
+    class: Option<&'static str>,
+    page: i64,
+    cards: Vec<Card>,
+    total: i64,
+    pages: i64,
+}
+
+async fn find(app: &App, filter: &LibraryFilter) -> Result<Found, Error> {
+    let class = CLASSES.iter().find(|c| **c == filter.class).copied();
+    let page = filter
+        .page
+        .parse::<i64>()
+        .ok()
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let (files, total) = app
+        .store
+        .media_files(class, &filter.q, page, PER_PAGE)
+        .await?;
+    Ok(Found {
+        class,
+        page,
+        cards: files.iter().map(|f| card(&app.admin_ui, f)).collect(),
+        total,
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+    })
 }
 
 async fn list_page(
@@ -89,19 +136,13 @@ async fn list_page(
     status: StatusCode,
 ) -> Result<Response, Error> {
     let ui = &app.admin_ui;
-    let class = CLASSES.iter().find(|c| **c == filter.class).copied();
-    let page_number = filter
-        .page
-        .parse::<i64>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
-    let (files, total) = app
-        .store
-        .media_files(class, &filter.q, page_number, PER_PAGE)
-        .await?;
-    let cards: Vec<Card> = files.iter().map(|f| card(ui, f)).collect();
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let Found {
+        class,
+        page: page_number,
+        cards,
+        total,
+        pages,
+    } = find(app, filter).await?;
     let link = |p: i64| {
         serde_urlencoded::to_string([
             ("class", filter.class.as_str()),
@@ -161,19 +202,82 @@ pub async fn list(
     list_page(&app, &staff, &filter, FormErrors::default(), StatusCode::OK).await
 }
 
-/// An upload from the library's form (the token is in the form's address: the body is a file).
+/// The editor's picker: one page of the library as JSON (`{files, page, pages, total}`).
+pub async fn picker(
+    State(app): State<App>,
+    staff: Staff,
+    Query(filter): Query<LibraryFilter>,
+) -> Result<Response, Error> {
+    allowed(policy::can_write_article(&staff.user))?;
+    let found = find(&app, &filter).await?;
+    Ok(Json(serde_json::json!({
+        "files": found.cards,
+        "page": found.page,
+        "pages": found.pages,
+        "total": found.total,
+    }))
+    .into_response())
+}
+
+/// Why an upload was refused, in the admin's words.
+fn upload_refusal(ui: &crate::staff_ui::AdminUi, err: &Error) -> String {
+    let why = err
+        .reason
+        .and_then(|r| ui.optional_message(&format!("media_error_{r}")))
+        .unwrap_or_else(|| err.message.clone());
+    format!("{}: {why}", ui.message("err_upload"))
+}
+
+/// Whether the script asked (`Accept: application/json`) rather than the plain form.
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// A refusal as the library's scripts read it: `{"error": {code, message, field}}`.
+fn json_refusal(ui: &crate::staff_ui::AdminUi, err: &Error) -> Response {
+    (
+        err.status(),
+        Json(serde_json::json!({
+            "error": {
+                "code": err.code,
+                "message": upload_refusal(ui, err),
+                "field": err.field.as_deref().unwrap_or("file"),
+            }
+        })),
+    )
+        .into_response()
+}
+
+/// An upload from the library's form or its scripts (the token is in the form's address: the
+/// body is a file). The scripts ask for JSON and get the file's card (201) or the refusal.
 pub async fn upload(
     State(app): State<App>,
     staff: Staff,
+    headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, Error> {
     allowed(policy::can_write_article(&staff.user))?;
     let ui = &app.admin_ui;
-    let form = form.map_err(|_| Error::invalid_parameter("file", "choose a file to upload"))?;
-    let outcome = match library::receive(&app.library, form).await {
-        Ok(received) => library::ingest(&app.store, &app.library, &staff.actor(), received).await,
-        Err(err) => Err(err),
+    let outcome = match form {
+        Err(_) => {
+            Err(Error::invalid_parameter("file", "choose a file to upload").with_reason("no_file"))
+        }
+        Ok(form) => match library::receive(&app.library, form).await {
+            Ok(received) => {
+                library::ingest(&app.store, &app.library, &staff.actor(), received).await
+            }
+            Err(err) => Err(err),
+        },
     };
+    if wants_json(&headers) {
+        return Ok(match outcome {
+            Ok(file) => (StatusCode::CREATED, Json(card(ui, &file))).into_response(),
+            Err(err) => json_refusal(ui, &err),
+        });
+    }
     match outcome {
         Ok(file) => {
             Ok(Redirect::to(&format!("/admin/media/{}?done=uploaded", file.key)).into_response())
@@ -185,10 +289,7 @@ pub async fn upload(
             } else {
                 "file"
             };
-            errors.add_text(
-                field,
-                format!("{}: {}", ui.message("err_upload"), err.message),
-            );
+            errors.add_text(field, upload_refusal(ui, &err));
             list_page(
                 &app,
                 &staff,
@@ -251,6 +352,7 @@ async fn file_page(
         variants => file.variant_widths(),
         uses => Value::from(Serde(&uses)),
         deletable => uses.is_empty() && policy::can_delete_media(&staff.user, file.created_by),
+        replaceable => policy::can_delete_media(&staff.user, file.created_by),
         notice => notice,
         errors => errors.value(),
     };
@@ -347,5 +449,68 @@ pub async fn delete(
             file_page(&app, &staff, &key, None, errors, StatusCode::CONFLICT).await
         }
         Err(err) => Err(err.into()),
+    }
+}
+
+/// Replaces a file with an upload of the same kind: wherever the old one was used (articles,
+/// pages, the site) now shows the new one, and the old address redirects to it.
+pub async fn replace(
+    State(app): State<App>,
+    staff: Staff,
+    Path(key): Path<String>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, Error> {
+    let old = app
+        .store
+        .media_file(&key)
+        .await?
+        .ok_or_else(Error::not_found)?;
+    allowed(policy::can_delete_media(&staff.user, old.created_by))?;
+    let ui = &app.admin_ui;
+    let outcome = async {
+        let form = form.map_err(|_| {
+            Error::invalid_parameter("file", "choose a file to upload").with_reason("no_file")
+        })?;
+        let received = library::receive(&app.library, form).await?;
+        if received.class().as_str() != old.class {
+            return Err(Error::new(
+                crate::error::ErrorCode::InvalidInput,
+                "the new file must be of the same kind as the one it replaces",
+            )
+            .with_field("file")
+            .with_reason("other_kind"));
+        }
+        let new = library::ingest(&app.store, &app.library, &staff.actor(), received).await?;
+        match app
+            .store
+            .replace_media_file(&staff.actor(), &old.key, &new.key)
+            .await
+        {
+            Err(StoreError::Conflict("same")) => Err(Error::new(
+                crate::error::ErrorCode::Conflict,
+                "the new file is the same as the old one",
+            )
+            .with_field("file")
+            .with_reason("same")),
+            other => Ok((other?, new)),
+        }
+    }
+    .await;
+    match outcome {
+        Ok((removed, new)) => {
+            library::forget_and_remove(&app.library, &removed).await?;
+            Ok(Redirect::to(&format!(
+                "/admin/media/{}?done=replaced",
+                new.key.replace('/', "%2F")
+            ))
+            .into_response())
+        }
+        Err(err) if err.field.is_some() => {
+            let mut errors = FormErrors::default();
+            errors.add_text("replace", upload_refusal(ui, &err));
+            let status = err.status();
+            file_page(&app, &staff, &key, None, errors, status).await
+        }
+        Err(err) => Err(err),
     }
 }

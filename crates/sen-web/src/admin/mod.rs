@@ -148,7 +148,12 @@ pub fn router(app: &App) -> Router<App> {
                 // Uploads stream to disk and are bounded per kind of file as they come in.
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/admin/media/picker", get(files::picker))
         .route("/admin/media/{key}", get(files::show).post(files::describe))
+        .route(
+            "/admin/media/{key}/replace",
+            post(files::replace).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/admin/media/{key}/delete", post(files::delete))
         .route("/admin/{*rest}", get(not_found).post(not_found))
         .layer(from_fn_with_state(app.clone(), session::admin_layer))

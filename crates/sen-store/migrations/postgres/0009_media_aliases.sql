@@ -1,0 +1,12 @@
+-- A file replaced in the library keeps its address: the old key answers a redirect to the file
+-- that replaced it (and to its variants), so links from outside the portal keep working.
+CREATE TABLE media_aliases (
+    key TEXT PRIMARY KEY,
+    target TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX media_aliases_target ON media_aliases (target);
+
+-- The library is searched by name, alt text and caption with or without Vietnamese diacritics:
+-- the three folded to lower-case ASCII (filled by sen as files are added and described).
+ALTER TABLE media_files ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
