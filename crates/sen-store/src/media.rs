@@ -320,12 +320,13 @@ impl Store {
     }
 
     /// One page of the library, newest first: of `class` when given, matching `search` in the
-    /// name, alt text or caption (case-insensitive for unaccented letters). Returns the page and
-    /// the total.
+    /// name, alt text or caption (with or without diacritics), uploaded within `period` (from,
+    /// until) when given. Returns the page and the total.
     pub async fn media_files(
         &self,
         class: Option<&str>,
         search: &str,
+        period: Option<(OffsetDateTime, OffsetDateTime)>,
         page: i64,
         per_page: i64,
     ) -> Result<(Vec<MediaFile>, i64)> {
@@ -337,22 +338,26 @@ impl Store {
                 .replace('_', "\\_")
         );
         let class = class.unwrap_or("");
-        let filter = "($1 = '' OR class = $1) AND search_text LIKE $2 ESCAPE '\\'";
+        let filter = "($1 = '' OR class = $1) AND search_text LIKE $2 ESCAPE '\\' \
+                      AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4)";
         let list = format!(
             "SELECT {MEDIA_COLUMNS} FROM media_files WHERE {filter} \
-             ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+             ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6"
         );
         let count = format!("SELECT COUNT(*) FROM media_files WHERE {filter}");
         let offset = (page.max(1) - 1) * per_page;
         let files: Vec<MediaFile> = on_db!(self, read p => {
             sqlx::query_as(sqlx::AssertSqlSafe(list.clone()))
-                .bind(class).bind(&pattern).bind(per_page).bind(offset)
+                .bind(class).bind(&pattern)
+                .bind(period.map(|p| p.0)).bind(period.map(|p| p.1))
+                .bind(per_page).bind(offset)
                 .fetch_all(p)
                 .await
         })?;
         let (total,): (i64,) = on_db!(self, read p => {
             sqlx::query_as(sqlx::AssertSqlSafe(count.clone()))
                 .bind(class).bind(&pattern)
+                .bind(period.map(|p| p.0)).bind(period.map(|p| p.1))
                 .fetch_one(p)
                 .await
         })?;

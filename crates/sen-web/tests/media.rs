@@ -578,6 +578,22 @@ dual_test!(
             .await
             .expect("json");
         assert_eq!(none["files"], json!([]));
+        // By the day it was uploaded.
+        for (query, total) in [
+            ("from=2000-01-01", 1),
+            ("until=2000-01-01", 0),
+            ("from=abc", 1),
+        ] {
+            let found: Value = c
+                .get(node.url(&format!("/admin/media/picker?{query}")))
+                .send()
+                .await
+                .expect("picker")
+                .json()
+                .await
+                .expect("json");
+            assert_eq!(found["total"], total, "{query}");
+        }
         let r = client()
             .get(node.url("/admin/media/picker"))
             .send()

@@ -13,7 +13,7 @@ use sen_core::{format, policy};
 use sen_store::{MediaFile, MediaUse, StoreError};
 use serde::{Deserialize, Serialize};
 
-use super::{Staff, allowed, forms::FormErrors, page};
+use super::{Staff, allowed, audit::day_start, forms::FormErrors, page};
 use crate::{app::App, error::Error, library};
 
 const PER_PAGE: i64 = 24;
@@ -24,6 +24,10 @@ const CLASSES: [&str; 4] = ["image", "document", "audio", "video"];
 pub struct LibraryFilter {
     class: String,
     q: String,
+    /// Uploaded on or after this day (`yyyy-mm-dd`, Vietnamese time).
+    from: String,
+    /// Uploaded on or before this day.
+    until: String,
     page: String,
     done: String,
 }
@@ -115,9 +119,18 @@ async fn find(app: &App, filter: &LibraryFilter) -> Result<Found, Error> {
         .ok()
         .filter(|p| *p >= 1)
         .unwrap_or(1);
+    let far = |d: time::Duration| time::OffsetDateTime::now_utc() + d;
+    let from = day_start(&filter.from);
+    let until = day_start(&filter.until).map(|d| d + time::Duration::days(1));
+    let period = (from.is_some() || until.is_some()).then(|| {
+        (
+            from.unwrap_or_else(|| far(-time::Duration::days(365 * 100))),
+            until.unwrap_or_else(|| far(time::Duration::days(365))),
+        )
+    });
     let (files, total) = app
         .store
-        .media_files(class, &filter.q, page, PER_PAGE)
+        .media_files(class, &filter.q, period, page, PER_PAGE)
         .await?;
     Ok(Found {
         class,
@@ -147,6 +160,8 @@ async fn list_page(
         serde_urlencoded::to_string([
             ("class", filter.class.as_str()),
             ("q", filter.q.as_str()),
+            ("from", filter.from.as_str()),
+            ("until", filter.until.as_str()),
             ("page", &p.to_string()),
         ])
         .map(|q| format!("/admin/media?{q}"))
@@ -168,6 +183,8 @@ async fn list_page(
         total => total,
         classes => classes,
         q => filter.q.as_str(),
+        from => filter.from.trim(),
+        until => filter.until.trim(),
         page => page_number,
         pages => pages,
         previous => (page_number > 1).then(|| link(page_number - 1)),
