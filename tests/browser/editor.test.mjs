@@ -8,7 +8,7 @@
 // UPDATE_FIXTURE=1 node --test editor.test.mjs writes the fixture anew.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -123,7 +123,7 @@ test('the words: vi and en name the same keys, en is the fallback in code, the h
   const json = harness.match(/<script type="application\/json" id="editor-messages">(.*?)<\/script>/s)[1];
   assert.deepEqual(JSON.parse(json), vi);
   // Every key the sources name exists.
-  const sources = ['editor.js', 'toolbar.js', 'autosave.js', 'nodes.js']
+  const sources = readdirSync(resolve(EDITOR_DIR, 'src')).filter(f => f.endsWith('.js') && f !== 'messages.js')
     .map(f => readFileSync(resolve(EDITOR_DIR, 'src', f), 'utf8')).join('\n');
   const used = [...sources.matchAll(/'(editor_[a-z][a-z0-9_]*)'/g)].map(m => m[1]);
   used.push('editor_heading_2', 'editor_heading_3', 'editor_heading_4'); // `editor_heading_${level}`

@@ -2,11 +2,13 @@
 // Without this script the textarea edits raw HTML; with it the textarea is hidden, kept equal to
 // the editor's HTML on every change, and the form autosaves. See README.md.
 import { Editor, Extension } from '@tiptap/core';
+import { TextSelection } from '@tiptap/pm/state';
 import { StarterKit } from '@tiptap/starter-kit';
 import { startAutosave } from './autosave.js';
 import { loadMessages, t } from './messages.js';
 import {
   FigureImage,
+  MediaPlayer,
   SenHeading,
   SenLink,
   SenOrderedList,
@@ -17,6 +19,7 @@ import {
   VideoEmbed,
 } from './nodes.js';
 import { cleanPastedHtml } from './paste.js';
+import { createPicker } from './picker.js';
 import { buildToolbar } from './toolbar.js';
 
 let instances = 0;
@@ -40,6 +43,7 @@ function extensions() {
     SenTableCell,
     FigureImage,
     VideoEmbed,
+    MediaPlayer,
   ];
 }
 
@@ -47,6 +51,17 @@ function extensions() {
 function wordCount(text) {
   const words = text.split(/\s+/).filter(Boolean).length;
   return { words, minutes: Math.max(1, Math.round(words / 200)) };
+}
+
+// The files of a drop, or the images of a paste that brings nothing else: a paste from Word or
+// Excel carries a picture of its text too, which must not replace the text.
+function droppedFiles(data) {
+  return data && data.files ? Array.from(data.files) : [];
+}
+function pastedImages(data) {
+  if (!data || !data.files || !data.files.length) return [];
+  if (data.getData('text/html') || data.getData('text/plain')) return [];
+  return Array.from(data.files).filter(file => file.type.startsWith('image/'));
 }
 
 function mount(textarea) {
@@ -66,6 +81,7 @@ function mount(textarea) {
   const counter = form ? form.querySelector('[data-word-count]') : null;
   let autosave = null;
   let toolbar = null;
+  let picker = null;
   const sync = () => {
     textarea.value = editor.isEmpty ? '' : editor.getHTML();
   };
@@ -90,26 +106,52 @@ function mount(textarea) {
   if (textarea.getAttribute('aria-describedby')) attributes['aria-describedby'] = textarea.getAttribute('aria-describedby');
   if (textarea.lang) attributes.lang = textarea.lang;
 
-  const LinkShortcut = Extension.create({
-    name: 'senLinkShortcut',
+  const Shortcuts = Extension.create({
+    name: 'senShortcuts',
     addKeyboardShortcuts() {
       return {
         'Mod-k': () => {
           toolbar.openPanel('link');
           return true;
         },
+        'Mod-Alt-m': () => {
+          openLibrary();
+          return true;
+        },
       };
     },
   });
+  const openLibrary = () => {
+    toolbar.closePanel(false);
+    picker.open();
+  };
 
   const editor = new Editor({
     element: surface,
-    extensions: [...extensions(), LinkShortcut],
+    extensions: [...extensions(), Shortcuts],
     content: textarea.value,
     injectCSS: false,
     editorProps: {
       attributes,
       transformPastedHTML: cleanPastedHtml,
+      // Files go to the media library first, then in (an image with its description); the
+      // browser would otherwise open a dropped PDF in place of the article.
+      handlePaste(view, event) {
+        const files = pastedImages(event.clipboardData);
+        if (!files.length) return false;
+        event.preventDefault();
+        picker.uploadInto(files);
+        return true;
+      },
+      handleDrop(view, event, slice, moved) {
+        const files = moved ? [] : droppedFiles(event.dataTransfer);
+        if (!files.length) return false;
+        event.preventDefault();
+        const at = view.posAtCoords({ left: event.clientX, top: event.clientY });
+        if (at) view.dispatch(view.state.tr.setSelection(TextSelection.near(view.state.doc.resolve(at.pos))));
+        picker.uploadInto(files);
+        return true;
+      },
       handleDoubleClickOn(view, pos, node) {
         const panel = { figureImage: 'image', videoEmbed: 'video' }[node.type.name];
         if (!panel) return false;
@@ -131,7 +173,8 @@ function mount(textarea) {
     },
   });
 
-  toolbar = buildToolbar(editor, { idPrefix: id, editorId: id });
+  picker = createPicker(editor, { form, idPrefix: id });
+  toolbar = buildToolbar(editor, { idPrefix: id, editorId: id, openLibrary });
   bar.append(toolbar.toolbar, toolbar.panel);
   textarea.after(root);
   textarea.hidden = true;

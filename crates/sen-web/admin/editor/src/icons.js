@@ -19,6 +19,15 @@ const PATHS = {
   undo: 'M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3',
   redo: 'M15 14l5-5-5-5M20 9H9a5 5 0 0 0 0 10h3',
   play: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM10 8.5v7l6-3.5z',
+  library: 'M8 3h13v13M3 8h13v13H3zM3 18l4-4 3 3 2-2 4 4M11.5 12h.01',
+  document: 'M6 3h8l5 5v13H6zM14 3v5h5M9 13h7M9 17h7',
+  audio: 'M9 18V5l11-2v13M9 18a3 3 0 1 1-6 0 3 3 0 0 1 6 0zM20 16a3 3 0 1 1-6 0 3 3 0 0 1 6 0z',
+  upload: 'M12 15V4M7 9l5-5 5 5M4 15v5h16v-5',
+  close: 'M6 6l12 12M18 6 6 18',
+  check: 'M5 12.5l4.5 4.5L19 7.5',
+  search: 'M10.5 4a6.5 6.5 0 1 0 0 13 6.5 6.5 0 0 0 0-13zM20 20l-4.8-4.8',
+  previous: 'M15 18l-6-6 6-6',
+  next: 'M9 18l6-6-6-6',
 };
 
 const SVG = 'http://www.w3.org/2000/svg';

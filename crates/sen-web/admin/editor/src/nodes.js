@@ -1,14 +1,16 @@
 // The document's nodes and marks, configured so that editor.getHTML() writes exactly what the
 // server's sanitiser keeps: no style, no class (but the embed classes on <figure>), no data-*, no
-// target, rel="noopener noreferrer" on every link, h2-h4 only.
+// target, rel="noopener noreferrer" on every link, h2-h4 only, <audio>/<video> only from /media/.
 import { Node } from '@tiptap/core';
 import { NodeSelection, TextSelection } from '@tiptap/pm/state';
+import { insertPoint } from '@tiptap/pm/transform';
 import { Heading } from '@tiptap/extension-heading';
 import { Link } from '@tiptap/extension-link';
 import { OrderedList } from '@tiptap/extension-list';
 import { Table, TableCell, TableHeader, TableRow } from '@tiptap/extension-table';
 import { t } from './messages.js';
-import { isSafeHref, isSafeSrc, parseVideo, PROVIDER_NAMES, videoUrl } from './urls.js';
+import { isMediaSrc, isSafeHref, isSafeSrc, mediaFileName, parseVideo, PROVIDER_NAMES, videoUrl } from './urls.js';
+import { el } from './dom.js';
 import { icon } from './icons.js';
 
 const REL = 'noopener noreferrer';
@@ -35,6 +37,18 @@ export const SenLink = Link.extend({
   renderHTML({ mark }) {
     const href = mark.attrs.href;
     return ['a', isSafeHref(href) ? { href, rel: REL } : { rel: REL }, 0];
+  },
+  addCommands() {
+    return {
+      ...this.parent?.(),
+      // A paragraph of its own holding one link (a document of the media library), the cursor
+      // after it.
+      insertLinkParagraph: ({ href, text }) => props => {
+        if (!isSafeHref(href) || !text) return false;
+        const link = { type: 'text', text, marks: [{ type: this.name, attrs: { href } }] };
+        return insertBlock({ type: 'paragraph', content: [link] })(props);
+      },
+    };
   },
 }).configure({
   openOnClick: false,
@@ -121,32 +135,66 @@ export const SenTableHeader = TableHeader.extend({
   },
 });
 
-// Inserts a block atom (image, video) and puts the cursor in the text after it, adding an empty
-// paragraph at the end of the document, so that typing on never replaces it (as the horizontal rule).
-function insertBlockAtom(name, attrs) {
-  return ({ chain, state }) => {
-    const content = { type: name, attrs };
-    const current = chain();
-    if (state.selection instanceof NodeSelection) current.insertContentAt(state.selection.$to.pos, content);
-    else current.insertContent(content);
-    return current
-      .command(({ tr, dispatch }) => {
-        if (!dispatch) return true;
-        const { $to } = tr.selection;
-        if ($to.nodeAfter && $to.nodeAfter.isTextblock) {
-          tr.setSelection(TextSelection.create(tr.doc, $to.pos + 1));
-        } else if ($to.nodeAfter) {
-          tr.setSelection(NodeSelection.create(tr.doc, $to.pos));
+// Inserts a block (an image, a player, a paragraph) at the cursor and puts the cursor in the text
+// after it, adding an empty paragraph when nothing follows, so that typing on never replaces it (as
+// the horizontal rule). The block goes after a selected node, in place of an empty paragraph, before
+// or after the paragraph whose start or end the cursor is at, or between the two halves of the
+// paragraph split at the cursor.
+function insertBlock(content) {
+  return ({ tr, dispatch }) => {
+    const node = tr.doc.type.schema.nodeFromJSON(content);
+    if (!dispatch) return true;
+    if (!tr.selection.empty && !(tr.selection instanceof NodeSelection)) tr.deleteSelection();
+    const { selection } = tr;
+    let from;
+    let to;
+    if (selection instanceof NodeSelection && selection.node.isBlock) {
+      from = to = selection.to;
+    } else {
+      const { $from } = selection;
+      const block = $from.parent;
+      if (!block.isTextblock) {
+        from = to = $from.pos;
+      } else {
+        const $block = tr.doc.resolve($from.before());
+        const index = $block.index();
+        if (!block.content.size && $block.parent.canReplaceWith(index, index + 1, node.type)) {
+          from = $from.before();
+          to = $from.after();
+        } else if ($from.parentOffset === 0) {
+          from = to = $from.before();
+        } else if ($from.parentOffset === block.content.size) {
+          from = to = $from.after();
         } else {
-          const end = $to.end();
-          tr.insert(end, tr.doc.type.schema.nodes.paragraph.create());
-          tr.setSelection(TextSelection.create(tr.doc, end + 1));
+          tr.split($from.pos);
+          from = to = $from.pos + 1;
         }
-        tr.scrollIntoView();
-        return true;
-      })
-      .run();
+      }
+    }
+    if (from === to) {
+      // Not every place takes a block (before the first paragraph of a list item): nearby then.
+      const point = insertPoint(tr.doc, from, node.type);
+      if (point === null || point === undefined) return false;
+      from = to = point;
+    }
+    tr.replaceWith(from, to, node);
+    const $after = tr.doc.resolve(from + node.nodeSize);
+    if ($after.nodeAfter && $after.nodeAfter.isTextblock) {
+      tr.setSelection(TextSelection.create(tr.doc, $after.pos + 1));
+    } else if ($after.nodeAfter) {
+      tr.setSelection(NodeSelection.create(tr.doc, $after.pos));
+    } else {
+      const end = $after.end();
+      tr.insert(end, tr.doc.type.schema.nodes.paragraph.create());
+      tr.setSelection(TextSelection.create(tr.doc, end + 1));
+    }
+    tr.scrollIntoView();
+    return true;
   };
+}
+
+export function insertBlockAtom(name, attrs) {
+  return insertBlock({ type: name, attrs });
 }
 
 function imageAttrs(figure, img) {
@@ -278,6 +326,111 @@ export const VideoEmbed = Node.create({
   addCommands() {
     return {
       setVideoEmbed: attrs => insertBlockAtom(this.name, attrs),
+    };
+  },
+});
+
+const PLAYER_KINDS = ['audio', 'video'];
+const PLAYER_LABELS = { audio: 'editor_library_class_audio', video: 'editor_library_class_video' };
+
+function playerAttrs(figure) {
+  const media = figure.querySelector(':scope > audio[src], :scope > video[src]');
+  if (!media) return false;
+  const src = media.getAttribute('src');
+  if (!isMediaSrc(src)) return false;
+  const caption = figure.querySelector(':scope > figcaption');
+  return {
+    kind: media.localName,
+    src,
+    caption: caption ? caption.textContent.replace(/\s+/g, ' ').trim() : '',
+  };
+}
+
+// An audio or video file of the media library, played by the browser's own player:
+// <figure class="player"><audio src="/media/…" controls="" preload="metadata"></audio>
+// <figcaption>…</figcaption></figure> (or <video …>). The server's sanitiser keeps such a player
+// only with a src under /media/, so nothing else is one. In the editor it is a box with the
+// file's name and a real player to listen with.
+export const MediaPlayer = Node.create({
+  name: 'mediaPlayer',
+  group: 'block',
+  atom: true,
+  draggable: true,
+  selectable: true,
+
+  addAttributes() {
+    return {
+      kind: { default: 'audio', rendered: false },
+      src: { default: null, rendered: false },
+      caption: { default: '', rendered: false },
+    };
+  },
+
+  parseHTML() {
+    // Before the image figure, which takes any <figure> with an <img>.
+    return [{ tag: 'figure.player', priority: 60, getAttrs: playerAttrs }];
+  },
+
+  renderHTML({ node }) {
+    const { kind, src, caption } = node.attrs;
+    const media = [kind === 'video' ? 'video' : 'audio', { src, controls: '', preload: 'metadata' }];
+    return caption ? ['figure', { class: 'player' }, media, ['figcaption', caption]] : ['figure', { class: 'player' }, media];
+  },
+
+  addNodeView() {
+    return ({ node: initial }) => {
+      const kindIcon = el('span', { className: 'editor-player__icon' });
+      const kindLabel = el('span', { className: 'editor-player__kind' });
+      const name = el('span', { className: 'editor-player__name' });
+      const caption = el('p', { className: 'editor-player__caption' });
+      const dom = el('div', { className: 'editor-player' }, [
+        el('div', { className: 'editor-player__head' }, [kindIcon, kindLabel, name]),
+      ]);
+      let media = null;
+      const draw = node => {
+        const { kind, src } = node.attrs;
+        if (!media || media.localName !== kind) {
+          const next = el(kind, { controls: true, preload: 'metadata', className: 'editor-player__media' });
+          if (media) media.replaceWith(next);
+          else dom.append(next, caption);
+          media = next;
+          kindIcon.replaceChildren(icon(kind));
+        }
+        if (media.getAttribute('src') !== src) media.setAttribute('src', src);
+        dom.dataset.kind = kind;
+        kindLabel.textContent = t(PLAYER_LABELS[kind]);
+        name.textContent = mediaFileName(src);
+        caption.textContent = node.attrs.caption;
+        caption.hidden = !node.attrs.caption;
+      };
+      draw(initial);
+      return {
+        dom,
+        update(node) {
+          if (node.type.name !== 'mediaPlayer') return false;
+          draw(node);
+          return true;
+        },
+        // The player's own controls take their clicks and keys; the rest of the box selects
+        // and drags the node.
+        stopEvent(event) {
+          return Boolean(media && media.contains(event.target)) && !/^(drag|drop)/.test(event.type);
+        },
+        ignoreMutation: () => true,
+        destroy() {
+          if (media) media.pause();
+        },
+      };
+    };
+  },
+
+  addCommands() {
+    return {
+      setMediaPlayer: attrs => props => {
+        if (!PLAYER_KINDS.includes(attrs.kind) || !isMediaSrc(attrs.src)) return false;
+        const value = { kind: attrs.kind, src: attrs.src, caption: String(attrs.caption || '').replace(/\s+/g, ' ').trim() };
+        return insertBlockAtom(this.name, value)(props);
+      },
     };
   },
 });

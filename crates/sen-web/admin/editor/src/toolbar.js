@@ -1,7 +1,9 @@
-// The toolbar above the editor and its small forms (link, image, video). Buttons keep the editor's
-// selection (mousedown does not take the focus), show their state with aria-pressed, and the arrow
-// keys move between them (one tab stop for the whole toolbar).
+// The toolbar above the editor and its small forms (link, image, video); the library button opens
+// the media library's dialog (picker.js). Buttons keep the editor's selection (mousedown does not
+// take the focus), show their state with aria-pressed, and the arrow keys move between them (one
+// tab stop for the whole toolbar).
 import { NodeSelection } from '@tiptap/pm/state';
+import { el } from './dom.js';
 import { icon } from './icons.js';
 import { t } from './messages.js';
 import { isSafeSrc, normalizeHref, parseVideo, PROVIDER_NAMES, videoUrl } from './urls.js';
@@ -16,24 +18,12 @@ function keys(spec) {
     .join(IS_MAC ? '' : '+');
 }
 
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === 'className') node.className = value;
-    else if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  node.append(...children);
-  return node;
-}
-
 function selectedNode(editor, name) {
   const { selection } = editor.state;
   return selection instanceof NodeSelection && selection.node.type.name === name ? selection.node : null;
 }
 
-export function buildToolbar(editor, { idPrefix, editorId }) {
+export function buildToolbar(editor, { idPrefix, editorId, openLibrary }) {
   const buttons = [];
   let openName = null;
 
@@ -50,6 +40,7 @@ export function buildToolbar(editor, { idPrefix, editorId }) {
       'data-command': spec.name,
       'aria-pressed': spec.active ? 'false' : null,
       'aria-expanded': spec.panel ? 'false' : null,
+      'aria-haspopup': spec.dialog ? 'dialog' : null,
       'aria-controls': spec.panel ? `${idPrefix}-panel` : null,
     });
     b.append(spec.text ? el('span', { 'aria-hidden': 'true', text: spec.text }) : icon(spec.icon));
@@ -59,6 +50,8 @@ export function buildToolbar(editor, { idPrefix, editorId }) {
       if (spec.panel) {
         if (openName === spec.panel) closePanel(true);
         else openPanel(spec.panel);
+      } else if (spec.dialog) {
+        spec.dialog();
       } else {
         closePanel(false);
         spec.run(editor.chain().focus()).run();
@@ -122,6 +115,7 @@ export function buildToolbar(editor, { idPrefix, editorId }) {
       button({ name: 'blockquote', icon: 'blockquote', label: 'editor_blockquote', keys: 'Mod-Shift-B', run: c => c.toggleBlockquote(), active: () => editor.isActive('blockquote'), can: chainCan(c => c.toggleBlockquote()) }),
     ]),
     group([
+      button({ name: 'library', icon: 'library', label: 'editor_library', keys: 'Mod-Alt-M', dialog: openLibrary }),
       button({ name: 'image', icon: 'image', label: 'editor_image', panel: 'image' }),
       button({ name: 'video', icon: 'video', label: 'editor_video', panel: 'video' }),
       button({ name: 'table', icon: 'table', label: 'editor_table', run: c => c.insertTable({ rows: 3, cols: 3, withHeaderRow: true }), can: chainCan(c => c.insertTable({ rows: 3, cols: 3, withHeaderRow: true })) }),

@@ -32,6 +32,24 @@ export function isSafeSrc(src) {
   return typeof src === 'string' && (WEB.test(src) || SITE_PATH.test(src));
 }
 
+// A file of the media library on this site ("/media/…"): the only source the server's sanitiser
+// keeps on <audio> and <video>.
+export function isMediaSrc(src) {
+  return isSafeSrc(src) && src.startsWith('/media/') && src.length > 7 && !/(^|\/)\.\.?(\/|$)|[?#]/.test(src.slice(7));
+}
+
+// The file name a library address ends with, without the key's hex prefix ("ab12…-hoi-nghi.mp3").
+export function mediaFileName(src) {
+  const last = String(src ?? '').split(/[?#]/)[0].split('/').pop() || '';
+  let name = last;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    // Not percent-encoded as UTF-8: shown as it is.
+  }
+  return name.replace(/^[0-9a-f]{16}-/, '');
+}
+
 const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
 const VIMEO_ID = /^[0-9]{1,12}$/;
 
