@@ -69,9 +69,19 @@ const STATICS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-const MESSAGES: &[(&str, &str)] = &[
-    ("vi", include_str!("../admin/messages/vi.toml")),
-    ("en", include_str!("../admin/messages/en.toml")),
+/// Each language's catalogue: the admin's words, then the article editor's (kept beside its
+/// sources, where its script's tests read them).
+const MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "vi",
+        include_str!("../admin/messages/vi.toml"),
+        include_str!("../admin/editor/messages.vi.toml"),
+    ),
+    (
+        "en",
+        include_str!("../admin/messages/en.toml"),
+        include_str!("../admin/editor/messages.en.toml"),
+    ),
 ];
 
 pub struct AdminUi {
@@ -82,12 +92,15 @@ pub struct AdminUi {
 impl AdminUi {
     /// The admin in `lang` ("vi" or "en"; anything else is Vietnamese).
     pub fn load(lang: &str) -> Result<Self, ThemeError> {
-        let (name, raw) = MESSAGES
+        let (name, admin, editor) = MESSAGES
             .iter()
-            .find(|(l, _)| *l == lang)
+            .find(|(l, ..)| *l == lang)
             .unwrap_or(&MESSAGES[0]);
-        let messages: HashMap<String, String> = toml::from_str(raw)
+        let mut messages: HashMap<String, String> = toml::from_str(admin)
             .map_err(|e| ThemeError::Messages(format!("admin/messages/{name}.toml"), e))?;
+        let editor: HashMap<String, String> = toml::from_str(editor)
+            .map_err(|e| ThemeError::Messages(format!("admin/editor/messages.{name}.toml"), e))?;
+        messages.extend(editor);
         let messages = Arc::new(messages);
         let mut env = Environment::new();
         for (name, source) in TEMPLATES {
@@ -154,5 +167,8 @@ mod tests {
         assert_eq!(vi_keys, en_keys);
         assert_eq!(vi.message("sign_in"), "Đăng nhập");
         assert_eq!(en.message("sign_in"), "Sign in");
+        // The editor's words join the admin's.
+        assert_eq!(vi.message("editor_library"), "Thư viện");
+        assert_eq!(en.message("editor_library"), "Library");
     }
 }
