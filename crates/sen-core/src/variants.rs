@@ -18,6 +18,13 @@ pub fn variant_key(key: &str, width: u32) -> String {
     format!("{stem}.w{width}.jpg")
 }
 
+/// The key of the WebP twin of a variant (`….w640.webp`): the same picture, served in its place to
+/// browsers that take WebP, so pages name one address per width.
+pub fn webp_variant_key(key: &str, width: u32) -> String {
+    let stem = key.rsplit_once('.').map_or(key, |(s, _)| s);
+    format!("{stem}.w{width}.webp")
+}
+
 /// The `srcset` of an image at `url`, when it is one of the library's (`/media/…` with an image
 /// extension, not itself a variant).
 pub fn srcset(url: &str) -> Option<String> {

@@ -10,7 +10,7 @@ pub mod storage;
 pub mod testing;
 
 pub use kind::{Class, Kind, SNIFF_BYTES, sniff};
-pub use naming::{media_key, variant_key};
+pub use naming::{media_key, variant_key, webp_variant_key};
 pub use picture::{ImageLimits, Prepared, VARIANT_WIDTHS, Variant};
 pub use storage::{Fetched, Storage, StorageConfig};
 

@@ -16,7 +16,7 @@ pub fn media_key(sha256_hex: &str, original_name: &str, kind: Kind) -> String {
     format!("{hash}-{name}.{}", kind.extension())
 }
 
-pub use sen_core::variants::variant_key;
+pub use sen_core::variants::{variant_key, webp_variant_key};
 
 #[cfg(test)]
 mod tests {

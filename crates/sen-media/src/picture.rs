@@ -50,7 +50,10 @@ pub struct Prepared {
 pub struct Variant {
     pub width: u32,
     pub height: u32,
+    /// JPEG, for every browser.
     pub bytes: Vec<u8>,
+    /// The same picture as lossy WebP, for the browsers that take it (about a third smaller).
+    pub webp: Vec<u8>,
 }
 
 fn reader(data: &[u8], kind: Kind) -> Result<ImageReader<Cursor<&[u8]>>, MediaError> {
@@ -157,6 +160,9 @@ pub fn variants(picture: &DynamicImage) -> Result<Vec<Variant>, MediaError> {
             width,
             height,
             bytes: jpeg(&rgb, VARIANT_QUALITY)?,
+            webp: webp::Encoder::from_rgb(rgb.as_raw(), width, height)
+                .encode(f32::from(VARIANT_QUALITY))
+                .to_vec(),
         });
         source = rgb;
     }
@@ -350,8 +356,18 @@ mod tests {
         let sizes: Vec<(u32, u32)> = made.iter().map(|v| (v.width, v.height)).collect();
         assert_eq!(sizes, [(320, 213), (640, 427), (1024, 683)]);
         for v in &made {
-            let back = image::load_from_memory(&v.bytes).expect("decodes");
-            assert_eq!((back.width(), back.height()), (v.width, v.height));
+            for (bytes, format) in [(&v.bytes, ImageFormat::Jpeg), (&v.webp, ImageFormat::WebP)] {
+                assert_eq!(image::guess_format(bytes).expect("known"), format);
+                let back = image::load_from_memory(bytes).expect("decodes");
+                assert_eq!((back.width(), back.height()), (v.width, v.height));
+            }
+            // Lossy: a photo's WebP is no larger than its JPEG.
+            assert!(
+                v.webp.len() <= v.bytes.len(),
+                "{} > {}",
+                v.webp.len(),
+                v.bytes.len()
+            );
         }
     }
 

@@ -367,6 +367,13 @@ pub fn spawn_variants(store: Store, library: Arc<Library>, key: String) {
                     .storage
                     .put(&sen_media::variant_key(&key, v.width), Bytes::from(v.bytes))
                     .await?;
+                library
+                    .storage
+                    .put(
+                        &sen_media::webp_variant_key(&key, v.width),
+                        Bytes::from(v.webp),
+                    )
+                    .await?;
                 widths.push(v.width);
             }
             Ok::<_, MediaError>(widths)
@@ -385,12 +392,24 @@ pub fn spawn_variants(store: Store, library: Arc<Library>, key: String) {
     });
 }
 
-/// The original of a variant key (`….w640.jpg`) and the width asked for.
+/// The original of a variant key (`….w640.jpg`, or its WebP twin `….w640.webp`) and the width
+/// asked for.
 fn variant_of(key: &str) -> Option<(&str, u32)> {
-    let stem = key.strip_suffix(".jpg")?;
+    let stem = key
+        .strip_suffix(".jpg")
+        .or_else(|| key.strip_suffix(".webp"))?;
     let (base, width) = stem.rsplit_once(".w")?;
     let width: u32 = width.parse().ok()?;
     Some((base, width))
+}
+
+/// Whether the browser takes WebP (every current one says so in `Accept` when it asks for an
+/// image).
+fn takes_webp(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("image/webp"))
 }
 
 /// A `Range: bytes=…` header of one range, against a file of `size` bytes. `Err` when the
@@ -502,13 +521,30 @@ pub(crate) fn hot_cache() -> moka::sync::Cache<String, Arc<HotFile>> {
 /// `/media/{key}`: a file of the library (or one of its variants) with a long cache, its ETag,
 /// single byte ranges and its name; a file not yet moved out of the database is served from it.
 pub async fn serve(store: &Store, library: &Library, key: &str, headers: &HeaderMap) -> Response {
-    if let Some(hot) = library.hot.get(key) {
-        return whole(&hot, headers);
+    // A variant's address (`….w640.jpg`) answers its WebP twin to browsers that take WebP: pages
+    // name one address per width, and caches keep the two apart by `Accept`.
+    let negotiated = key.ends_with(".jpg") && variant_of(key).is_some();
+    let twin;
+    let key = match variant_of(key) {
+        Some((base, width)) if negotiated && takes_webp(headers) => {
+            twin = format!("{base}.w{width}.webp");
+            twin.as_str()
+        }
+        _ => key,
+    };
+    let mut response = match library.hot.get(key) {
+        Some(hot) => whole(&hot, headers),
+        None => match serve_file(store, library, key, headers).await {
+            Ok(response) => response,
+            Err(err) => err.into_response(),
+        },
+    };
+    if negotiated {
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
     }
-    match serve_file(store, library, key, headers).await {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
-    }
+    response
 }
 
 /// The answer from a file in memory.
@@ -564,13 +600,20 @@ async fn serve_file(
             }
         }
     };
+    let webp = variant && stored_key.ends_with(".webp");
     let etag = format!(
         "\"{}{}\"",
         file.checksum.get(..32).unwrap_or(&file.checksum),
-        if variant { "v" } else { "" }
+        match (variant, webp) {
+            (true, true) => "w",
+            (true, false) => "v",
+            _ => "",
+        }
     );
     let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\""));
-    let content_type = if variant {
+    let content_type = if webp {
+        "image/webp"
+    } else if variant {
         "image/jpeg"
     } else {
         file.content_type.as_str()
@@ -755,7 +798,12 @@ async fn moved_or_legacy(store: &Store, key: &str) -> Result<Response, Error> {
                 .media_alias(&format!("{base}.{}", kind.extension()))
                 .await?
             {
-                target = Some(format!("/media/{}", sen_media::variant_key(&t, width)));
+                let variant = if key.ends_with(".webp") {
+                    sen_media::webp_variant_key(&t, width)
+                } else {
+                    sen_media::variant_key(&t, width)
+                };
+                target = Some(format!("/media/{variant}"));
                 break;
             }
         }
@@ -870,13 +918,15 @@ pub async fn forget_and_remove(library: &Library, file: &MediaFile) -> Result<()
     library.forget(&file.key);
     for width in sen_media::VARIANT_WIDTHS {
         library.forget(&sen_media::variant_key(&file.key, width));
+        library.forget(&sen_media::webp_variant_key(&file.key, width));
     }
     for width in file.variant_widths() {
-        library
-            .storage
-            .delete(&sen_media::variant_key(&file.key, width))
-            .await
-            .map_err(media_error)?;
+        for key in [
+            sen_media::variant_key(&file.key, width),
+            sen_media::webp_variant_key(&file.key, width),
+        ] {
+            library.storage.delete(&key).await.map_err(media_error)?;
+        }
     }
     library.storage.delete(&file.key).await.map_err(media_error)
 }
@@ -912,11 +962,10 @@ pub async fn check(
             continue;
         };
         let mut keys = vec![file.key.clone()];
-        keys.extend(
-            file.variant_widths()
-                .into_iter()
-                .map(|w| sen_media::variant_key(&file.key, w)),
-        );
+        for w in file.variant_widths() {
+            keys.push(sen_media::variant_key(&file.key, w));
+            keys.push(sen_media::webp_variant_key(&file.key, w));
+        }
         for key in keys {
             if !stored.contains_key(&key) {
                 report.missing.push(key.clone());
@@ -977,7 +1026,12 @@ mod tests {
             variant_of("ab/abcd-anh.w640.jpg"),
             Some(("ab/abcd-anh", 640))
         );
+        assert_eq!(
+            variant_of("ab/abcd-anh.w320.webp"),
+            Some(("ab/abcd-anh", 320))
+        );
         assert_eq!(variant_of("ab/abcd-anh.jpg"), None);
+        assert_eq!(variant_of("ab/abcd-anh.webp"), None);
     }
 
     #[test]

@@ -138,6 +138,29 @@ dual_test!(the_media_library_end_to_end, |backend| async move {
     }
     let made = image::load_from_memory(&made.expect("the variant was made")).expect("jpeg");
     assert_eq!((made.width(), made.height()), (640, 960));
+    // The same address answers WebP to a browser that takes it; caches keep the two apart.
+    let r = client()
+        .get(node.url(&variant))
+        .header(
+            "accept",
+            "image/avif,image/webp,image/apng,image/*,*/*;q=0.8",
+        )
+        .send()
+        .await
+        .expect("webp");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/webp");
+    assert_eq!(r.headers()["vary"], "Accept");
+    let webp_etag = r.headers()["etag"].clone();
+    let webp = r.bytes().await.expect("bytes");
+    assert_eq!(
+        image::guess_format(&webp).expect("format"),
+        image::ImageFormat::WebP
+    );
+    let r = client().get(node.url(&variant)).send().await.expect("jpeg");
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.headers()["vary"], "Accept");
+    assert_ne!(r.headers()["etag"], webp_etag);
 
     // Ranges, for seeking in audio and video.
     let r = client()

@@ -10,3 +10,8 @@ CREATE INDEX media_aliases_target ON media_aliases (target);
 -- The library is searched by name, alt text and caption with or without Vietnamese diacritics:
 -- the three folded to lower-case ASCII (filled by sen as files are added and described).
 ALTER TABLE media_files ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+
+-- Variants now come in JPEG and WebP: images whose variants were made before are made again at
+-- the next start (until then their variant addresses answer the original).
+UPDATE media_files SET variants_state = 'pending', variant_widths = ''
+    WHERE class = 'image' AND variants_state = 'done' AND variant_widths <> '';
