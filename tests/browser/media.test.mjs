@@ -239,7 +239,7 @@ test('a file replaced: refused for another kind, then its page, its description 
   assert.notEqual(newUrl, oldUrl);
   assert.equal(await page.getByLabel('Mô tả ảnh (alt)').inputValue(), 'Đại biểu dự hội thảo chuyển đổi số');
   const moved = await fetch(`${base}${oldUrl}`, { redirect: 'manual' });
-  assert.equal(moved.status, 301);
+  assert.equal(moved.status, 302);
   assert.equal(moved.headers.get('location'), newUrl);
   await page.screenshot({ path: `${SHOTS}/media-file-desktop.png`, fullPage: true });
   await context.close();

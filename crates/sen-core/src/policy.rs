@@ -90,6 +90,38 @@ pub fn can_delete_media(actor: &User, uploaded_by: Option<i64>) -> bool {
     is_admin(actor) || (active(actor) && actor.role == Role::Editor) || is_own(actor, uploaded_by)
 }
 
+/// A place that shows a file of the media library, as the rule for replacing it sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileUse {
+    Article {
+        category: i64,
+        author: Option<i64>,
+        published: bool,
+    },
+    Page,
+    /// The site's logo or banner.
+    Site,
+}
+
+/// Replace a file of the media library, which changes every place that shows it: whoever may
+/// delete it, when they may also change each of those places themselves (publish, for a
+/// published article).
+pub fn can_replace_media(actor: &User, uploaded_by: Option<i64>, uses: &[FileUse]) -> bool {
+    can_delete_media(actor, uploaded_by)
+        && uses.iter().all(|u| match *u {
+            FileUse::Article {
+                category,
+                author,
+                published,
+            } => {
+                can_edit_article(actor, category, author)
+                    && (!published || can_publish(actor, category))
+            }
+            FileUse::Page => can_manage_pages(actor),
+            FileUse::Site => can_edit_site(actor),
+        })
+}
+
 /// See an article that is not public (a draft, a submission): whoever may edit or publish it.
 pub fn can_see_article(actor: &User, category: i64, author: Option<i64>) -> bool {
     can_edit_article(actor, category, author) || can_publish(actor, category)
@@ -202,6 +234,55 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_file_is_replaced_only_by_whoever_may_change_every_place_showing_it() {
+        let article = |category, author, published| FileUse::Article {
+            category,
+            author,
+            published,
+        };
+        let (author, editor, admin) = (
+            user(Role::Author, false),
+            user(Role::Editor, false),
+            user(Role::Admin, false),
+        );
+        // Unused: as deleting it.
+        assert!(can_replace_media(&author, Some(ME), &[]));
+        assert!(!can_replace_media(&author, Some(OTHER), &[]));
+        // The author's own draft, yes; a published article, even their own, no.
+        assert!(can_replace_media(
+            &author,
+            Some(ME),
+            &[article(NOT_MINE, Some(ME), false)]
+        ));
+        assert!(!can_replace_media(
+            &author,
+            Some(ME),
+            &[article(NOT_MINE, Some(ME), true)]
+        ));
+        // An editor in their categories; not in another's, not a page, not the logo.
+        assert!(can_replace_media(
+            &editor,
+            None,
+            &[article(MINE, Some(OTHER), true)]
+        ));
+        for other in [
+            article(NOT_MINE, Some(OTHER), true),
+            FileUse::Page,
+            FileUse::Site,
+        ] {
+            assert!(
+                !can_replace_media(&editor, None, &[article(MINE, None, true), other]),
+                "{other:?}"
+            );
+            assert!(can_replace_media(&admin, None, &[other]), "{other:?}");
+        }
+        assert!(
+            !can_replace_media(&user(Role::Admin, true), None, &[]),
+            "disabled"
+        );
     }
 
     #[test]

@@ -73,39 +73,9 @@ pub fn with_srcset(html: &str) -> String {
     out
 }
 
-/// `html` with every reference to the library's file `from` (its address, and its variants'
-/// in a `srcset`) turned into one to the file `to`: what a replaced file leaves behind.
-pub fn renamed_media(html: &str, from: &str, to: &str) -> String {
-    let stem = |key: &str| {
-        key.rsplit_once('.')
-            .map_or(key.to_string(), |(s, _)| s.to_string())
-    };
-    html.replace(&format!("\"/media/{from}\""), &format!("\"/media/{to}\""))
-        .replace(
-            &format!("/media/{}.w", stem(from)),
-            &format!("/media/{}.w", stem(to)),
-        )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_replaced_file_is_renamed_with_its_variants_and_nothing_else() {
-        let body = with_srcset(
-            "<figure><img src=\"/media/aa11-anh.jpg\" alt=\"Ảnh\"></figure>\
-             <p><a href=\"/media/aa11-anh.jpg\">tải</a> <a href=\"/media/aa11-anh.jpg.pdf\">khác</a></p>",
-        );
-        let renamed = renamed_media(&body, "aa11-anh.jpg", "bb22-anh-moi.png");
-        assert_eq!(
-            renamed,
-            with_srcset(
-                "<figure><img src=\"/media/bb22-anh-moi.png\" alt=\"Ảnh\"></figure>\
-                 <p><a href=\"/media/bb22-anh-moi.png\">tải</a> <a href=\"/media/aa11-anh.jpg.pdf\">khác</a></p>",
-            )
-        );
-    }
 
     #[test]
     fn library_images_get_their_variants() {

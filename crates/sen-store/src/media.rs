@@ -4,7 +4,7 @@
 use serde_json::json;
 use time::OffsetDateTime;
 
-use sen_core::{Actor, Change, ErrorCode, ValidationError, variants::renamed_media};
+use sen_core::{Actor, Change, ErrorCode, ValidationError, format::utc_seconds};
 
 use crate::{
     Result, Store, StoreError,
@@ -134,6 +134,17 @@ fn described(alt: &str, caption: &str) -> Result<(String, String)> {
     Ok((alt, caption))
 }
 
+/// A LIKE pattern (with `ESCAPE '\\'`) that finds `needle` anywhere.
+fn containing(needle: &str) -> String {
+    format!(
+        "%{}%",
+        needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// What the library's search reads: name, alt text and caption, folded (`Hội` finds `hoi`).
 fn search_text(name: &str, alt: &str, caption: &str) -> String {
     sen_core::text::fold(&format!("{name} {alt} {caption}")).to_lowercase()
@@ -167,6 +178,14 @@ impl Store {
             .map(|done| done.rows_affected())
         })?;
         if inserted == 1 {
+            // A file again at an address that led elsewhere.
+            on_db!(&mut tx, tx c => {
+                sqlx::query("DELETE FROM media_aliases WHERE key = $1")
+                    .bind(&new.key)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected())
+            })?;
             record(
                 &mut tx,
                 t,
@@ -251,10 +270,29 @@ impl Store {
         self.media_file(key).await?.ok_or(StoreError::NotFound)
     }
 
-    /// Where the file `key` is used: articles (cover or body), pages, the site's logo or banner.
+    /// Where the file `key` is used: articles (cover or body), pages, the site's logo or banner;
+    /// also by the addresses of files it replaced, which lead to it.
     pub async fn media_usage(&self, key: &str) -> Result<Vec<MediaUse>> {
+        let aliases: Vec<(String,)> = on_db!(self, read p => {
+            sqlx::query_as("SELECT key FROM media_aliases WHERE target = $1 ORDER BY key")
+                .bind(key)
+                .fetch_all(p)
+                .await
+        })?;
+        let mut uses = self.direct_media_usage(key).await?;
+        for (alias,) in aliases {
+            for u in self.direct_media_usage(&alias).await? {
+                if !uses.contains(&u) {
+                    uses.push(u);
+                }
+            }
+        }
+        Ok(uses)
+    }
+
+    async fn direct_media_usage(&self, key: &str) -> Result<Vec<MediaUse>> {
         let path = format!("/media/{key}");
-        let pattern = format!("%{}%", path.replace('%', "\\%").replace('_', "\\_"));
+        let pattern = containing(&path);
         let articles: Vec<(i64, String)> = on_db!(self, read p => {
             sqlx::query_as(
                 "SELECT id, title FROM articles WHERE cover_url = $1 OR body LIKE $2 ESCAPE '\\' ORDER BY id",
@@ -330,13 +368,10 @@ impl Store {
         page: i64,
         per_page: i64,
     ) -> Result<(Vec<MediaFile>, i64)> {
-        let pattern = format!(
-            "%{}%",
-            search_text(search.trim(), "", "")
-                .trim_end()
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = containing(search_text(search.trim(), "", "").trim_end());
+        // Stored times are UTC; SQLite compares them as text.
+        let period = period.map(|(from, until)| (utc_seconds(from), utc_seconds(until)));
+        let page = page.clamp(1, 1_000_000);
         let class = class.unwrap_or("");
         let filter = "($1 = '' OR class = $1) AND search_text LIKE $2 ESCAPE '\\' \
                       AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4)";
@@ -374,7 +409,7 @@ impl Store {
         for (key, name, alt, caption) in &rows {
             let search = search_text(name, alt, caption);
             on_db!(self, write p => {
-                sqlx::query("UPDATE media_files SET search_text = $2 WHERE key = $1")
+                sqlx::query("UPDATE media_files SET search_text = $2 WHERE key = $1 AND search_text = ''")
                     .bind(key).bind(&search)
                     .execute(p)
                     .await
@@ -409,54 +444,50 @@ impl Store {
             return Err(StoreError::Conflict("same"));
         }
         let (old_path, new_path) = (format!("/media/{from}"), format!("/media/{to}"));
-        let stem = from.rsplit_once('.').map_or(from, |(s, _)| s);
-        let pattern =
-            |needle: &str| format!("%{}%", needle.replace('%', "\\%").replace('_', "\\_"));
-        let (by_path, by_stem) = (pattern(&old_path), pattern(&format!("/media/{stem}.w")));
+        let stem = |key: &str| key.rsplit_once('.').map_or(key, |(s, _)| s).to_string();
+        // The address in attributes, and the variants' addresses in a srcset.
+        let (old_quoted, new_quoted) = (format!("\"{old_path}\""), format!("\"{new_path}\""));
+        let (old_variants, new_variants) = (
+            format!("/media/{}.w", stem(from)),
+            format!("/media/{}.w", stem(to)),
+        );
+        let (by_path, by_variants) = (containing(&old_path), containing(&old_variants));
         let t = now();
         let mut tx = self.begin().await?;
-        let articles: Vec<(i64, String, String)> = on_db!(&mut tx, tx c => {
+        // First, so that of two replacements of one file only one goes on.
+        let removed = on_db!(&mut tx, tx c => {
+            sqlx::query("DELETE FROM media_files WHERE key = $1")
+                .bind(from)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if removed != 1 {
+            return Err(StoreError::NotFound);
+        }
+        // Rewritten in SQL, each row as it stands when it is written: a save committed meanwhile
+        // is renamed, not overwritten.
+        let articles: Vec<(i64,)> = on_db!(&mut tx, tx c => {
             sqlx::query_as(
-                "SELECT id, body, cover_url FROM articles \
-                 WHERE cover_url = $1 OR body LIKE $2 ESCAPE '\\' OR body LIKE $3 ESCAPE '\\' ORDER BY id",
+                "UPDATE articles SET body = REPLACE(REPLACE(body, $1, $2), $3, $4), \
+                 cover_url = CASE WHEN cover_url = $5 THEN $6 ELSE cover_url END \
+                 WHERE cover_url = $5 OR body LIKE $7 ESCAPE '\\' OR body LIKE $8 ESCAPE '\\' RETURNING id",
             )
-            .bind(&old_path).bind(&by_path).bind(&by_stem)
+            .bind(&old_quoted).bind(&new_quoted).bind(&old_variants).bind(&new_variants)
+            .bind(&old_path).bind(&new_path).bind(&by_path).bind(&by_variants)
             .fetch_all(c)
             .await
         })?;
-        for (id, body, cover) in &articles {
-            let body = renamed_media(body, from, to);
-            let cover = if *cover == old_path {
-                new_path.clone()
-            } else {
-                cover.clone()
-            };
-            on_db!(&mut tx, tx c => {
-                sqlx::query("UPDATE articles SET body = $2, cover_url = $3 WHERE id = $1")
-                    .bind(id).bind(&body).bind(&cover)
-                    .execute(c)
-                    .await
-                    .map(|done| done.rows_affected())
-            })?;
-        }
-        let pages: Vec<(i64, String)> = on_db!(&mut tx, tx c => {
+        let pages: Vec<(i64,)> = on_db!(&mut tx, tx c => {
             sqlx::query_as(
-                "SELECT id, body FROM pages WHERE body LIKE $1 ESCAPE '\\' OR body LIKE $2 ESCAPE '\\' ORDER BY id",
+                "UPDATE pages SET body = REPLACE(REPLACE(body, $1, $2), $3, $4) \
+                 WHERE body LIKE $5 ESCAPE '\\' OR body LIKE $6 ESCAPE '\\' RETURNING id",
             )
-            .bind(&by_path).bind(&by_stem)
+            .bind(&old_quoted).bind(&new_quoted).bind(&old_variants).bind(&new_variants)
+            .bind(&by_path).bind(&by_variants)
             .fetch_all(c)
             .await
         })?;
-        for (id, body) in &pages {
-            let body = renamed_media(body, from, to);
-            on_db!(&mut tx, tx c => {
-                sqlx::query("UPDATE pages SET body = $2 WHERE id = $1")
-                    .bind(id).bind(&body)
-                    .execute(c)
-                    .await
-                    .map(|done| done.rows_affected())
-            })?;
-        }
         on_db!(&mut tx, tx c => {
             sqlx::query(
                 "UPDATE site SET logo_url = CASE WHEN logo_url = $1 THEN $2 ELSE logo_url END, \
@@ -508,13 +539,6 @@ impl Store {
                     .map(|done| done.rows_affected())
             })?;
         }
-        on_db!(&mut tx, tx c => {
-            sqlx::query("DELETE FROM media_files WHERE key = $1")
-                .bind(from)
-                .execute(c)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
         record(
             &mut tx,
             t,
@@ -523,8 +547,8 @@ impl Store {
             &format!("media:{from}"),
             json!({
                 "by": to,
-                "articles": articles.iter().map(|(id, ..)| id).collect::<Vec<_>>(),
-                "pages": pages.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+                "articles": articles.iter().map(|(id,)| id).collect::<Vec<_>>(),
+                "pages": pages.iter().map(|(id,)| id).collect::<Vec<_>>(),
             }),
         )
         .await?;

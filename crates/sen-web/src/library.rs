@@ -524,27 +524,33 @@ pub async fn serve(store: &Store, library: &Library, key: &str, headers: &Header
     // A variant's address (`….w640.jpg`) answers its WebP twin to browsers that take WebP: pages
     // name one address per width, and caches keep the two apart by `Accept`.
     let negotiated = key.ends_with(".jpg") && variant_of(key).is_some();
-    let twin;
-    let key = match variant_of(key) {
-        Some((base, width)) if negotiated && takes_webp(headers) => {
-            twin = format!("{base}.w{width}.webp");
-            twin.as_str()
-        }
-        _ => key,
+    let twin = variant_of(key)
+        .filter(|_| negotiated && takes_webp(headers))
+        .map(|(base, width)| format!("{base}.w{width}.webp"));
+    let mut response = match &twin {
+        Some(twin) => serve_key(store, library, twin, headers).await,
+        None => serve_key(store, library, key, headers).await,
     };
-    let mut response = match library.hot.get(key) {
-        Some(hot) => whole(&hot, headers),
-        None => match serve_file(store, library, key, headers).await {
-            Ok(response) => response,
-            Err(err) => err.into_response(),
-        },
-    };
+    // No WebP twin (made before there were any, or still being made): the JPEG.
+    if twin.is_some() && response.status() == StatusCode::NOT_FOUND {
+        response = serve_key(store, library, key, headers).await;
+    }
     if negotiated {
         response
             .headers_mut()
             .insert(header::VARY, HeaderValue::from_static("Accept"));
     }
     response
+}
+
+async fn serve_key(store: &Store, library: &Library, key: &str, headers: &HeaderMap) -> Response {
+    match library.hot.get(key) {
+        Some(hot) => whole(&hot, headers),
+        None => match serve_file(store, library, key, headers).await {
+            Ok(response) => response,
+            Err(err) => err.into_response(),
+        },
+    }
 }
 
 /// The answer from a file in memory.
@@ -810,13 +816,14 @@ async fn moved_or_legacy(store: &Store, key: &str) -> Result<Response, Error> {
     }
     match target.and_then(|t| HeaderValue::from_str(&t).ok()) {
         Some(location) => Ok((
-            StatusCode::MOVED_PERMANENTLY,
+            // Not permanent: the file may come back (replaced in turn by the old one), and a
+            // remembered redirect would then loop.
+            StatusCode::FOUND,
             [
                 (header::LOCATION, location),
-                // The new file may itself be replaced one day: caches ask again after a day.
                 (
                     header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=86400"),
+                    HeaderValue::from_static("public, max-age=300"),
                 ),
             ],
         )

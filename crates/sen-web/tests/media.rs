@@ -523,7 +523,9 @@ dual_test!(
     |backend| async move {
         let store = sen_store::testing::store(backend).await;
         seed(&store).await;
-        add_user(&store, "bientap", Role::Editor).await;
+        let news = category_id(&store, "tin-tuc").await;
+        add_staff(&store, "bientap", Role::Editor, vec![news]).await;
+        add_user(&store, "ctv", Role::Author).await;
         let node = Node::start(store.clone(), config()).await;
         let c = browser();
         sign_in(&c, &node, "bientap", PASSWORD).await;
@@ -601,11 +603,17 @@ dual_test!(
             .await
             .expect("json");
         assert_eq!(none["files"], json!([]));
-        // By the day it was uploaded.
+        // By the day it was uploaded: Vietnamese days, whatever the hour in UTC.
+        let today = sen_core::format::day_key(time::OffsetDateTime::now_utc());
+        let yesterday =
+            sen_core::format::day_key(time::OffsetDateTime::now_utc() - time::Duration::days(1));
         for (query, total) in [
-            ("from=2000-01-01", 1),
-            ("until=2000-01-01", 0),
-            ("from=abc", 1),
+            (format!("from={today}"), 1),
+            (format!("from={today}&until={today}"), 1),
+            (format!("until={yesterday}"), 0),
+            ("from=2000-01-01".to_string(), 1),
+            ("until=2000-01-01".to_string(), 0),
+            ("from=abc".to_string(), 1),
         ] {
             let found: Value = c
                 .get(node.url(&format!("/admin/media/picker?{query}")))
@@ -637,7 +645,6 @@ dual_test!(
             )
             .await
             .expect("describe");
-        let news = category_id(&store, "tin-tuc").await;
         let mut input = sen_core::ArticleInput::new("Hội nghị ở hội trường lớn", news);
         input.cover_url = format!("/media/{old}");
         input.body = format!(
@@ -720,7 +727,7 @@ dual_test!(
             .send()
             .await
             .expect("old");
-        assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(r.status(), StatusCode::FOUND);
         assert_eq!(location(&r), format!("/media/{new}"));
         let old_variant = sen_media::variant_key(&old, 320);
         let r = client()
@@ -728,11 +735,79 @@ dual_test!(
             .send()
             .await
             .expect("old variant");
-        assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(r.status(), StatusCode::FOUND);
         assert_eq!(
             location(&r),
             format!("/media/{}", sen_media::variant_key(&new, 320))
         );
+
+        // An address that led to the old file still counts as a use of the new one.
+        let mut input = sen_core::ArticleInput::new("Bài cũ vẫn ghi địa chỉ cũ", news);
+        input.cover_url = format!("/media/{old}");
+        store
+            .create_article(&sen_core::Actor::CLI, input)
+            .await
+            .expect("article");
+        let uses = store.media_usage(&new).await.expect("uses");
+        assert!(
+            uses.iter().any(|u| matches!(u, sen_store::MediaUse::Article { title, .. } if title == "Bài cũ vẫn ghi địa chỉ cũ")),
+            "{uses:?}"
+        );
+
+        // An author's own file, once a published article shows it, is replaced only by those who
+        // may change that article.
+        let a = browser();
+        sign_in(&a, &node, "ctv", PASSWORD).await;
+        let author_token = page_token(&a, &node, "/admin/account").await;
+        let r = a
+            .post(node.url(&format!("/admin/media?_csrf={author_token}")))
+            .header("accept", "application/json")
+            .multipart(Form::new().part(
+                "file",
+                Part::bytes(testing::photo(640, 480)).file_name("anh-cua-ctv.jpg"),
+            ))
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let own = r.json::<Value>().await.expect("json")["key"]
+            .as_str()
+            .expect("key")
+            .to_string();
+        store
+            .describe_media_file(&sen_core::Actor::CLI, &own, "Ảnh của cộng tác viên", "")
+            .await
+            .expect("describe");
+        let own_page = format!("/admin/media/{own}");
+        assert!(
+            page_text(&a, node.url(&own_page))
+                .await
+                .contains("/replace?_csrf="),
+            "unused: theirs to replace"
+        );
+        let mut input = sen_core::ArticleInput::new("Bài đã đăng dùng ảnh của cộng tác viên", news);
+        input.cover_url = format!("/media/{own}");
+        input.status = sen_core::ArticleStatus::Published;
+        store
+            .create_article(&sen_core::Actor::CLI, input)
+            .await
+            .expect("article");
+        assert!(
+            !page_text(&a, node.url(&own_page))
+                .await
+                .contains("/replace?_csrf=")
+        );
+        let r = a
+            .post(node.url(&format!("{own_page}/replace?_csrf={author_token}")))
+            .multipart(Form::new().part(
+                "file",
+                Part::bytes(testing::photo(300, 200)).file_name("doi-anh.jpg"),
+            ))
+            .send()
+            .await
+            .expect("replace");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(store.media_file(&own).await.expect("read").is_some());
         node.stop().await;
     }
 );

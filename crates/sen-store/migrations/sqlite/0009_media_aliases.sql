@@ -12,6 +12,6 @@ CREATE INDEX media_aliases_target ON media_aliases (target);
 ALTER TABLE media_files ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 
 -- Variants now come in JPEG and WebP: images whose variants were made before are made again at
--- the next start (until then their variant addresses answer the original).
-UPDATE media_files SET variants_state = 'pending', variant_widths = ''
+-- the next start (until then their addresses answer the JPEG, which is there).
+UPDATE media_files SET variants_state = 'pending'
     WHERE class = 'image' AND variants_state = 'done' AND variant_widths <> '';

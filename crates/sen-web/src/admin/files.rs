@@ -320,6 +320,28 @@ pub async fn upload(
     }
 }
 
+/// The places showing a file, as the rule for replacing it needs them.
+async fn file_uses(app: &App, uses: &[MediaUse]) -> Result<Vec<policy::FileUse>, Error> {
+    let mut out = Vec::with_capacity(uses.len());
+    for u in uses {
+        out.push(match u {
+            MediaUse::Article { id, .. } => {
+                let Some(a) = app.store.article(*id).await? else {
+                    continue;
+                };
+                policy::FileUse::Article {
+                    category: a.category_id,
+                    author: a.author_id,
+                    published: a.status == sen_core::ArticleStatus::Published,
+                }
+            }
+            MediaUse::Page { .. } => policy::FileUse::Page,
+            MediaUse::Site => policy::FileUse::Site,
+        });
+    }
+    Ok(out)
+}
+
 #[derive(Serialize)]
 struct Use {
     label: String,
@@ -340,10 +362,10 @@ async fn file_page(
         .media_file(key)
         .await?
         .ok_or_else(Error::not_found)?;
-    let uses: Vec<Use> = app
-        .store
-        .media_usage(key)
-        .await?
+    let used = app.store.media_usage(key).await?;
+    let replaceable =
+        policy::can_replace_media(&staff.user, file.created_by, &file_uses(app, &used).await?);
+    let uses: Vec<Use> = used
         .into_iter()
         .map(|u| match u {
             MediaUse::Article { id, title } => Use {
@@ -369,7 +391,7 @@ async fn file_page(
         variants => file.variant_widths(),
         uses => Value::from(Serde(&uses)),
         deletable => uses.is_empty() && policy::can_delete_media(&staff.user, file.created_by),
-        replaceable => policy::can_delete_media(&staff.user, file.created_by),
+        replaceable => replaceable,
         notice => notice,
         errors => errors.value(),
     };
@@ -482,7 +504,12 @@ pub async fn replace(
         .media_file(&key)
         .await?
         .ok_or_else(Error::not_found)?;
-    allowed(policy::can_delete_media(&staff.user, old.created_by))?;
+    let uses = file_uses(&app, &app.store.media_usage(&key).await?).await?;
+    allowed(policy::can_replace_media(
+        &staff.user,
+        old.created_by,
+        &uses,
+    ))?;
     let ui = &app.admin_ui;
     let outcome = async {
         let form = form.map_err(|_| {
