@@ -703,9 +703,17 @@ pub fn sanitize_html(html: &str) -> String {
         .add_tag_attributes("video", ["src", "controls", "preload"])
         .attribute_filter(|element, attribute, value| match (element, attribute) {
             // A player plays only the library's files: no other host learns who listens.
-            ("audio" | "video", "src") => (value.starts_with("/media/")
-                && !value.contains(['\\', '?', '#']))
-            .then(|| value.into()),
+            ("audio" | "video", "src") => value
+                .strip_prefix("/media/")
+                .is_some_and(|key| {
+                    !key.is_empty()
+                        && !key.contains("..")
+                        && !key.contains("//")
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+                })
+                .then(|| value.into()),
             ("audio" | "video", "controls") => Some("".into()),
             ("audio" | "video", "preload") => {
                 Some(if value == "none" { "none" } else { "metadata" }.into())

@@ -32,6 +32,7 @@ fn the_librarys_players_survive_and_others_do_not() {
     assert_eq!(sen_core::sanitize_html(made), made);
     let hostile = "<video src=\"https://evil.example/track.mp4\" controls autoplay onplay=\"alert(1)\" poster=\"https://evil.example/p.png\"></video>\
                    <audio src=\"javascript:alert(2)\"></audio><audio src=\"//evil.example/a.mp3\"></audio>\
+                   <audio src=\"/media/../admin/articles\"></audio><audio src=\"/media/%2e%2e/admin\"></audio>\
                    <video src=\"/media/a.mp4\" preload=\"auto\"><source src=\"https://evil.example/b.mp4\"></video>";
     let clean = sen_core::sanitize_html(hostile);
     for bad in [
