@@ -3,7 +3,8 @@
 // library at http://sen.test, which page.route answers here (the listing, the uploads, autosave).
 // Opening by mouse, keyboard and shortcut; search, kind filter, pages; uploads with their progress
 // and refusals; inserting an image (its alt required), a document link, audio and video players,
-// with the exact HTML each gives; Escape; an image file pasted or dropped into the text. One test
+// with the exact HTML each gives; an image's new description saved back to the library; Escape;
+// an image file pasted or dropped into the text. One test
 // uploads to a real server on 127.0.0.1 that reads slowly, to see XMLHttpRequest's progress.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,8 +67,10 @@ function listing(url) {
 }
 
 // The harness with the library's routes. `upload(entry, n)` gives the reply to the nth upload
-// ({status, json}); `list(url)` the listing's, when it is not the one above.
-async function open({ upload, list, viewport, setup } = {}) {
+// ({status, json}); `list(url)` the listing's, when it is not the one above; `describe(entry, n)`
+// the reply to the nth description saved (POST /admin/media/KEY), a 303 to the file's page unless
+// it gives {status, html}.
+async function open({ upload, list, describe, viewport, setup } = {}) {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = [];
@@ -83,6 +86,9 @@ async function open({ upload, list, viewport, setup } = {}) {
   if (setup) await page.addInitScript(`document.addEventListener('DOMContentLoaded', ${setup})`);
   const lists = [];
   const uploads = [];
+  const describes = [];
+  const warnings = [];
+  page.on('console', m => { if (m.type() === 'warning') warnings.push(m.text()); });
   await page.route(`${SITE}/**`, async route => {
     const request = route.request();
     const url = new URL(request.url());
@@ -103,6 +109,17 @@ async function open({ upload, list, viewport, setup } = {}) {
       const answer = await upload(entry, uploads.length);
       return reply(answer.status, answer.json);
     }
+    if (url.pathname.startsWith('/admin/media/') && request.method() === 'POST') {
+      const body = request.postData() ?? '';
+      const entry = { url, headers: request.headers(), body, fields: [...new URLSearchParams(body)] };
+      describes.push(entry);
+      const answer = describe ? await describe(entry, describes.length) : null;
+      if (answer) {
+        return route.fulfill({ status: answer.status, contentType: 'text/html; charset=utf-8', body: answer.html }).catch(() => {});
+      }
+      const key = url.pathname.slice('/admin/media/'.length);
+      return route.fulfill({ status: 303, headers: { location: `${SITE}/admin/media/${key}?done=described` }, body: '' }).catch(() => {});
+    }
     return reply(200, { version: 4, saved_at: '14:05' }); // autosave
   });
   await page.goto(HARNESS);
@@ -110,7 +127,7 @@ async function open({ upload, list, viewport, setup } = {}) {
   const dialog = page.getByRole('dialog');
   const files = dialog.getByRole('radiogroup', { name: 'Tệp trong thư viện' });
   return {
-    page, context, lists, uploads, errors, dialog, files,
+    page, context, lists, uploads, describes, warnings, errors, dialog, files,
     content: page.locator('.editor__content'),
     html: () => page.evaluate(() => document.getElementById('body').editor.getHTML()),
     setHtml: html => page.evaluate(h => document.getElementById('body').editor.commands.setContent(h, { emitUpdate: true }), html),
@@ -274,8 +291,9 @@ test('search, the kind filter and the pages ask the server, and a failed listing
   assert.equal(searched.searchParams.get('q'), 'hội nghị');
   assert.equal(searched.searchParams.get('page'), '1');
   assert.equal(searched.searchParams.get('class'), null);
-  await waitUntil(async () => (await ed.files.getByRole('radio').count()) === 1, 'the match');
-  assert.equal(await status.textContent(), '1 tệp');
+  // Page 2 also held one file: the status says when the search's answer is in.
+  await waitUntil(async () => (await status.textContent()) === '1 tệp', 'the match');
+  assert.equal(await ed.files.getByRole('radio').count(), 1);
   assert.equal(await pager.isVisible(), false, 'one page needs no pager');
   // Enter searches at once.
   await dialog.getByLabel('Tìm tệp').fill('không có');
@@ -454,6 +472,112 @@ test('an image goes in after its alt text is given (required), with its caption;
   await page.keyboard.type('Tiếp ');
   assert.equal(await ed.html(), `<p>Mở đầu.</p>${figure}<p>Tiếp Kết.</p>`);
   assert.equal(await page.locator('#body').inputValue(), await ed.html(), 'the form sends it');
+  await ed.close();
+});
+
+test('an image the library had no alt for: the alt given is saved back to it, once, without holding up the insertion', async () => {
+  let release;
+  const held = new Promise(r => { release = r; });
+  const ed = await open({ upload: noUpload, describe: async () => { await held; } });
+  const { page, dialog } = ed;
+  const alt = dialog.getByLabel('Mô tả ảnh (alt)');
+  const caption = dialog.getByLabel('Chú thích');
+  await ed.cursorAtEnd();
+  await ed.openByMouse();
+  await ed.card(BUILDING.name).dblclick();
+  assert.equal(await alt.inputValue(), '');
+  assert.equal(await caption.inputValue(), '');
+  await alt.fill(' Trụ sở  Liên hiệp các Hội ');
+  await caption.fill('Trụ sở mới, nhìn từ đường Trần Hưng Đạo');
+  await dialog.getByRole('button', { name: 'Chèn ảnh' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  // In at once, as ever, while the library has not answered yet.
+  const figure = '<figure><img src="/media/0123456789abcdef-tru-so.png" alt="Trụ sở Liên hiệp các Hội"><figcaption>Trụ sở mới, nhìn từ đường Trần Hưng Đạo</figcaption></figure>';
+  assert.equal(await ed.html(), `${START}${figure}<p></p>`);
+  await waitUntil(() => ed.describes.length === 1, 'the description sent');
+  const [sent] = ed.describes;
+  assert.equal(sent.url.href, `${SITE}/admin/media/0123456789abcdef-tru-so.png`);
+  assert.match(sent.headers['content-type'], /^application\/x-www-form-urlencoded/);
+  assert.deepEqual(sent.fields, [
+    ['_csrf', 'csrf-token-for-tests'],
+    ['alt', 'Trụ sở Liên hiệp các Hội'],
+    ['caption', 'Trụ sở mới, nhìn từ đường Trần Hưng Đạo'],
+  ]);
+  release();
+
+  // Chosen again this session, it offers what was saved (though this listing still has no alt),
+  // and nothing goes back: the library has an alt now.
+  await ed.button('Thư viện').click();
+  await waitUntil(async () => (await ed.item(BUILDING.name).count()) === 1, 'the files');
+  await ed.card(BUILDING.name).dblclick();
+  assert.equal(await alt.inputValue(), 'Trụ sở Liên hiệp các Hội');
+  assert.equal(await caption.inputValue(), 'Trụ sở mới, nhìn từ đường Trần Hưng Đạo');
+  await alt.fill('Mặt trước trụ sở');
+  await caption.fill('');
+  await alt.press('Enter');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.match(await ed.html(), /<figure><img src="\/media\/0123456789abcdef-tru-so.png" alt="Mặt trước trụ sở"><\/figure>/);
+
+  // An image whose library alt was set: never sent, whatever is typed.
+  await ed.button('Thư viện').click();
+  await waitUntil(async () => (await ed.item(PHOTO.name).count()) === 1, 'the files');
+  await ed.card(PHOTO.name).dblclick();
+  assert.equal(await alt.inputValue(), PHOTO.alt);
+  await alt.fill('Đại biểu dự hội nghị');
+  await caption.fill('Toàn cảnh');
+  await alt.press('Enter');
+  await dialog.waitFor({ state: 'hidden' });
+  const photo = '<figure><img src="/media/ab12cd34ef56ab78-hoi-nghi.jpg" alt="Đại biểu dự hội nghị"><figcaption>Toàn cảnh</figcaption></figure>';
+  assert.ok((await ed.html()).includes(photo));
+  await page.waitForTimeout(300);
+  assert.equal(ed.describes.length, 1, 'one description sent in all');
+  assert.deepEqual(ed.warnings, []);
+  await ed.close();
+});
+
+test('a description saved back keeps the library\'s caption, sends "/" in a key as %2F, and a refusal only warns', async () => {
+  const DEEP = file('2026/01/aaaabbbbccccdddd-le-ky-niem.jpg', {
+    name: 'lễ kỷ niệm.jpg', type: 'image/jpeg', class: 'image', width: 1600, height: 1067, caption: 'Ảnh: Ban Tuyên giáo',
+  });
+  const ed = await open({
+    upload: noUpload,
+    list: url => ({ status: 200, json: { files: [DEEP, ...listing(url).files], page: 1, pages: 1, total: 6 } }),
+    describe: (entry, n) => (n === 1 ? { status: 422, html: '<!doctype html><title>Lỗi</title><p>Mô tả quá dài.</p>' } : null),
+  });
+  const { page, dialog } = ed;
+  const alt = dialog.getByLabel('Mô tả ảnh (alt)');
+  const caption = dialog.getByLabel('Chú thích');
+  await ed.cursorAtEnd();
+  await ed.openByMouse();
+  await ed.card(DEEP.name).dblclick();
+  assert.equal(await caption.inputValue(), DEEP.caption);
+  await alt.fill('Lễ kỷ niệm');
+  await caption.fill('Lễ kỷ niệm 30 năm'); // the article's caption; the library keeps its own
+  await dialog.getByRole('button', { name: 'Chèn ảnh' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  const figure = '<figure><img src="/media/2026/01/aaaabbbbccccdddd-le-ky-niem.jpg" alt="Lễ kỷ niệm"><figcaption>Lễ kỷ niệm 30 năm</figcaption></figure>';
+  assert.equal(await ed.html(), `${START}${figure}<p></p>`);
+  await waitUntil(() => ed.describes.length === 1, 'the description sent');
+  assert.equal(ed.describes[0].url.pathname, '/admin/media/2026%2F01%2Faaaabbbbccccdddd-le-ky-niem.jpg');
+  assert.deepEqual(ed.describes[0].fields, [['_csrf', 'csrf-token-for-tests'], ['alt', 'Lễ kỷ niệm'], ['caption', 'Ảnh: Ban Tuyên giáo']]);
+
+  // Refused (422): a warning in the console, nothing on the page, the article as it was.
+  await waitUntil(() => ed.warnings.some(w => w.includes('not saved')), 'the warning');
+  assert.equal(await page.locator('[role="alert"]:visible, .field__error:visible').count(), 0);
+  assert.equal(await ed.html(), `${START}${figure}<p></p>`);
+  // Not saved, so asked again, and sent again.
+  await ed.button('Thư viện').click();
+  await waitUntil(async () => (await ed.item(DEEP.name).count()) === 1, 'the files');
+  await ed.card(DEEP.name).dblclick();
+  assert.equal(await alt.inputValue(), '');
+  assert.equal(await caption.inputValue(), DEEP.caption);
+  await alt.fill('Lễ kỷ niệm 30 năm thành lập');
+  await alt.press('Enter');
+  await dialog.waitFor({ state: 'hidden' });
+  await waitUntil(() => ed.describes.length === 2, 'the second description sent');
+  assert.deepEqual(ed.describes[1].fields, [['_csrf', 'csrf-token-for-tests'], ['alt', 'Lễ kỷ niệm 30 năm thành lập'], ['caption', 'Ảnh: Ban Tuyên giáo']]);
+  await page.waitForTimeout(200);
+  assert.equal(ed.warnings.length, 1, 'the 303 counts as saved');
   await ed.close();
 });
 

@@ -1,7 +1,9 @@
-// The media library's two addresses, as the media picker uses them: the listing
-// (GET /admin/media/picker?q=…&class=…&page=N, JSON) and the upload (POST /admin/media?_csrf=…,
-// multipart, one file object or {"error": {"message"}} in JSON). The article form may name others
-// in data-media-picker-url and data-media-upload-url (the test harness, loaded over file://).
+// The media library's addresses, as the media picker uses them: the listing
+// (GET /admin/media/picker?q=…&class=…&page=N, JSON), the upload (POST /admin/media?_csrf=…,
+// multipart, one file object or {"error": {"message"}} in JSON) and a file's description
+// (POST /admin/media/KEY, a form of _csrf, alt, caption; 303 when saved). The article form may
+// name others in data-media-picker-url, data-media-upload-url and data-media-describe-url (the
+// test harness, loaded over file://).
 import { isSafeSrc } from './urls.js';
 
 export const CLASSES = ['image', 'document', 'audio', 'video'];
@@ -11,6 +13,7 @@ export function mediaEndpoints(form) {
   return {
     picker: data.mediaPickerUrl || '/admin/media/picker',
     upload: data.mediaUploadUrl || '/admin/media',
+    describe: data.mediaDescribeUrl || '/admin/media/',
     csrf: () => (form && form.elements._csrf ? form.elements._csrf.value : ''),
   };
 }
@@ -99,4 +102,18 @@ export function uploadFile(base, csrf, file, onProgress) {
     xhr.send(body);
   });
   return { done, abort: () => xhr.abort() };
+}
+
+// Saves a file's alt and caption in the library (the server replaces both). Resolves when saved
+// (303, seen as an opaque redirect); throws otherwise (422, 403, no network).
+export async function describeFile(base, csrf, key, { alt, caption }) {
+  const prefix = base.endsWith('/') ? base : `${base}/`;
+  const response = await fetch(new URL(prefix + encodeURIComponent(key), document.baseURI).href, {
+    method: 'POST',
+    body: new URLSearchParams({ _csrf: csrf, alt, caption }),
+    credentials: 'same-origin',
+    redirect: 'manual',
+  });
+  if (response.type === 'opaqueredirect' || response.ok) return;
+  throw new Error(`the library answered ${response.status}`);
 }

@@ -3,9 +3,10 @@
 // reason when it refuses one), and inserts the chosen file at the cursor: an image as a figure once
 // its description (alt) is given, a document as a link in a paragraph of its own, audio or video as
 // a player. The dialog keeps the focus while open and closes on Escape; the editor gets it back.
+// An image the library had no description for keeps the one given here, saved back to the library.
 import { el } from './dom.js';
 import { icon } from './icons.js';
-import { listFiles, mediaEndpoints, uploadFile } from './media.js';
+import { describeFile, listFiles, mediaEndpoints, uploadFile } from './media.js';
 import { t } from './messages.js';
 import { isMediaSrc } from './urls.js';
 
@@ -49,6 +50,9 @@ export function createPicker(editor, { form, idPrefix }) {
   const number = n => new Intl.NumberFormat(document.documentElement.lang || 'vi').format(n);
   const state = { q: '', kind: '', page: 1, pages: 1, total: 0, files: [], selected: null, request: null, detail: null };
   const stored = []; // the files uploaded since the dialog was made, in order
+  // Descriptions saved (or being saved) back to the library, by key: a listing that answers
+  // before the save lands still offers them.
+  const savedDescriptions = new Map();
   let searchTimer = null;
 
   // Head: the title and the close button.
@@ -210,7 +214,7 @@ export function createPicker(editor, { form, idPrefix }) {
       if (state.request !== request) return;
       // An upload that ended while the list was on its way is not in it: it stays on top.
       const late = stored.slice(storedBefore).reverse().filter(f => !result.files.some(r => r.key === f.key));
-      result.files = [...late, ...result.files];
+      result.files = [...late, ...result.files].map(withDescription);
       result.total += late.length;
       Object.assign(state, result);
       if (!selectedFile()) state.selected = null;
@@ -350,6 +354,7 @@ export function createPicker(editor, { form, idPrefix }) {
   // A stored upload comes first in the grid, selected. A file dropped alone into the text goes in
   // at once (an image once described), if the dialog is still open on the list.
   function added(file, insertAfter) {
+    withDescription(file);
     stored.push(file);
     const known = state.files.some(f => f.key === file.key);
     state.files = [file, ...state.files.filter(f => f.key !== file.key)];
@@ -433,6 +438,32 @@ export function createPicker(editor, { form, idPrefix }) {
     return chain.run();
   }
 
+  // A description saved this session, on a file the library still lists without one.
+  function withDescription(file) {
+    const saved = savedDescriptions.get(file.key);
+    if (saved && !squash(file.alt)) Object.assign(file, saved);
+    return file;
+  }
+
+  // The library had no alt for this image: the one given goes back to it, with the caption when
+  // the library had none (the server replaces both, so its own caption is sent otherwise). Best
+  // effort: nothing waits for it, a failure only warns. Never when the library had an alt.
+  function saveDescription(file, given) {
+    if (squash(file.alt) || !given.alt || !file.key || file.key === file.url) return;
+    const saved = { alt: given.alt, caption: squash(file.caption) ? file.caption : given.caption };
+    const before = { alt: file.alt, caption: file.caption };
+    savedDescriptions.set(file.key, saved);
+    Object.assign(file, saved);
+    describeFile(endpoints.describe, endpoints.csrf(), file.key, saved).catch(error => {
+      console.warn('sen editor: the image description was not saved to the library', error);
+      if (savedDescriptions.get(file.key) === saved) savedDescriptions.delete(file.key);
+      // Offered again next time, and sent again then.
+      for (const f of new Set([file, ...state.files, ...stored])) {
+        if (f.key === file.key && f.alt === saved.alt && f.caption === saved.caption) Object.assign(f, before);
+      }
+    });
+  }
+
   details.addEventListener('submit', event => {
     event.preventDefault();
     const value = squash(alt.value);
@@ -441,7 +472,10 @@ export function createPicker(editor, { form, idPrefix }) {
       alt.focus();
       return;
     }
-    insert(state.detail, { alt: value, caption: squash(caption.value) });
+    const file = state.detail;
+    const given = { alt: value, caption: squash(caption.value) };
+    insert(file, given);
+    saveDescription(file, given);
   });
   alt.addEventListener('input', () => {
     if (squash(alt.value) && alt.getAttribute('aria-invalid')) setAltError(false);
