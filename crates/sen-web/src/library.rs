@@ -66,8 +66,12 @@ pub struct Library {
     pub limits: MediaLimits,
     pub image_limits: ImageLimits,
     upload_dir: PathBuf,
-    /// At most this many images are resized at once (each holds its decoded picture).
+    /// Variants are made one image at a time (each holds its decoded picture), off the request
+    /// path.
     pool: Arc<Semaphore>,
+    /// Uploaded images are made safe one at a time too, but apart from the variants: a person
+    /// waiting for an upload never waits behind a backlog of variants (as after a first start).
+    preparing: Arc<Semaphore>,
     /// Small files (and variants) as served, by the key asked for.
     hot: moka::sync::Cache<String, Arc<HotFile>>,
     /// Larger files answered with a redirect to a signed URL of the bucket (S3 only).
@@ -82,6 +86,7 @@ impl Library {
             image_limits: ImageLimits::default(),
             upload_dir,
             pool: Arc::new(Semaphore::new(1)),
+            preparing: Arc::new(Semaphore::new(1)),
             hot: hot_cache(),
             redirect: false,
         }
@@ -263,7 +268,7 @@ pub async fn ingest(
             .await
             .map_err(|e| media_error(MediaError::Storage(e.to_string())))?;
         let limits = library.image_limits;
-        let permit = library.pool.clone().acquire_owned().await;
+        let permit = library.preparing.clone().acquire_owned().await;
         let prepared = tokio::task::spawn_blocking(move || {
             picture::prepare(&data, kind, &limits).map(|p| {
                 let widths: Vec<u32> = sen_media::VARIANT_WIDTHS
