@@ -132,7 +132,7 @@ test('several files dropped at once upload side by side, each with its progress 
   const chooser = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: 'chọn tệp từ máy' }).focus();
   await page.keyboard.press('Enter');
-  await (await chooser).setFiles({ name: 'Phóng sự hội nghị.mp3', mimeType: 'audio/mpeg', buffer: silentMp3(40) });
+  await (await chooser).setFiles({ name: 'Phóng sự hội nghị.mp3', mimeType: 'audio/mpeg', buffer: silentMp3(320) });
   await page.locator('.dropzone__summary', { hasText: 'Đã tải lên 3/4 tệp.' }).waitFor();
   made.audioPage = await page.locator('.dropzone__item--done a', { hasText: 'Xem tệp' }).getAttribute('href');
   await page.screenshot({ path: `${SHOTS}/media-upload-desktop.png`, fullPage: true });
@@ -198,20 +198,20 @@ test('from the editor\'s library into an article: a player and a described image
     if (audio.readyState < 1) await new Promise(ok => audio.addEventListener('loadedmetadata', ok, { once: true }));
     const duration = audio.duration;
     const done = new Promise(ok => audio.addEventListener('seeked', ok, { once: true }));
-    audio.currentTime = 30;
+    audio.currentTime = 300;
     await done;
     await audio.play().catch(() => {});
     await new Promise(ok => setTimeout(ok, 300));
     audio.pause();
     return { duration, at: audio.currentTime };
   });
-  assert.ok(seeked.duration > 35 && seeked.duration < 45, `duration ${seeked.duration}`);
-  assert.ok(seeked.at >= 29.9, `at ${seeked.at}`);
-  assert.ok(ranges.some(r => r.status === 206), JSON.stringify(ranges));
-  assert.ok(
-    ranges.some(r => r.status === 206 && /^bytes=[1-9]\d*-/.test(r.range)),
-    `a request from inside the file after seeking: ${JSON.stringify(ranges)}`,
-  );
+  assert.ok(seeked.duration > 310 && seeked.duration < 330, `duration ${seeked.duration}`);
+  assert.ok(seeked.at >= 299.9, `at ${seeked.at}`);
+  // Chromium asks for ranges and sen answers them; a later request (when Chromium had not kept
+  // what it needed) starts inside the file.
+  assert.ok(ranges.length > 0 && ranges.every(r => r.status === 206 && r.range.startsWith('bytes=')),
+    JSON.stringify(ranges));
+  assert.ok(ranges.slice(1).every(r => /^bytes=[1-9]\d*-/.test(r.range)), JSON.stringify(ranges));
   await tab.screenshot({ path: `${SHOTS}/media-article-desktop.png`, fullPage: true });
   await reader.close();
 });
