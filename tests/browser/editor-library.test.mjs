@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { waitUntil } from './support.mjs';
 
 const HARNESS = pathToFileURL(resolve(import.meta.dirname, 'editor-harness.html')).href;
 const URLS = pathToFileURL(resolve(import.meta.dirname, '../../crates/sen-web/admin/editor/src/urls.js')).href;
@@ -162,13 +163,6 @@ async function open({ upload, list, describe, viewport, setup } = {}) {
   };
 }
 
-async function waitUntil(check, what, ms = 5000) {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 25));
-  }
-}
 
 async function axe(page) {
   await page.evaluate(AXE_SOURCE);

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { waitUntil } from './support.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const HARNESS = pathToFileURL(resolve(import.meta.dirname, 'editor-harness.html')).href;
@@ -104,13 +105,6 @@ async function open({ answer, setup, viewport } = {}) {
   };
 }
 
-async function waitUntil(check, what, ms = 5000) {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 25));
-  }
-}
 
 test('the words: vi and en name the same keys, en is the fallback in code, the harness gives vi', async () => {
   const vi = readToml('messages.vi.toml');

@@ -51,3 +51,12 @@ export async function axeViolations(tab, path) {
   const { violations } = await tab.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   return violations.map(v => `${path}: axe ${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
 }
+
+/** Polls `check` every 25 ms until it holds; fails naming `what` after `ms`. */
+export async function waitUntil(check, what, ms = 5000) {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 25));
+  }
+}

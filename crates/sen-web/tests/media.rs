@@ -583,25 +583,24 @@ dual_test!(
         assert_eq!(store.media_keys().await.expect("keys"), vec![old.clone()]);
 
         // The editor's picker: a page of the library as JSON, by kind and words.
-        let picked: Value = c
-            .get(node.url("/admin/media/picker?class=image&q=HOI"))
-            .send()
-            .await
-            .expect("picker")
-            .json()
-            .await
-            .expect("json");
+        let picker = |query: String| {
+            let request = c.get(node.url(&format!("/admin/media/picker?{query}")));
+            async move {
+                let found: Value = request
+                    .send()
+                    .await
+                    .expect("picker")
+                    .json()
+                    .await
+                    .expect("json");
+                found
+            }
+        };
+        let picked = picker("class=image&q=HOI".into()).await;
         assert_eq!((&picked["total"], &picked["pages"]), (&json!(1), &json!(1)));
         assert_eq!(picked["files"][0]["key"], old.as_str());
         assert!(picked["files"][0]["thumb"].is_string());
-        let none: Value = c
-            .get(node.url("/admin/media/picker?class=audio"))
-            .send()
-            .await
-            .expect("picker")
-            .json()
-            .await
-            .expect("json");
+        let none = picker("class=audio".into()).await;
         assert_eq!(none["files"], json!([]));
         // By the day it was uploaded: Vietnamese days, whatever the hour in UTC.
         let today = sen_core::format::day_key(time::OffsetDateTime::now_utc());
@@ -615,15 +614,7 @@ dual_test!(
             ("until=2000-01-01".to_string(), 0),
             ("from=abc".to_string(), 1),
         ] {
-            let found: Value = c
-                .get(node.url(&format!("/admin/media/picker?{query}")))
-                .send()
-                .await
-                .expect("picker")
-                .json()
-                .await
-                .expect("json");
-            assert_eq!(found["total"], total, "{query}");
+            assert_eq!(picker(query.clone()).await["total"], total, "{query}");
         }
         let r = client()
             .get(node.url("/admin/media/picker"))
