@@ -4,7 +4,8 @@
 // Opening by mouse, keyboard and shortcut; search, kind filter, pages; uploads with their progress
 // and refusals; inserting an image (its alt required), a document link, audio and video players,
 // with the exact HTML each gives; an image's new description saved back to the library; Escape;
-// an image file pasted or dropped into the text. One test
+// an image file pasted or dropped into the text; a library image's srcset and sizes, in the
+// editor's DOM only (crates/sen-core/src/variants.rs's rule). One test
 // uploads to a real server on 127.0.0.1 that reads slowly, to see XMLHttpRequest's progress.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -181,6 +182,41 @@ test('a local path is a safe link and a /media/ path a player source; "//host" i
     assert.ok(!isMediaSrc(bad), bad);
   }
   assert.equal(mediaFileName('/media/1111222233334444-ph%C3%A1t-bi%E1%BB%83u.mp3'), 'phát-biểu.mp3');
+});
+
+test('a library image\'s srcset: the rule of crates/sen-core/src/variants.rs, exactly', async () => {
+  const { mediaSrcset, BODY_SIZES, VARIANT_WIDTHS } = await import(URLS);
+  assert.deepEqual(VARIANT_WIDTHS, [320, 640, 1024, 1600]);
+  assert.equal(BODY_SIZES, '(max-width: 800px) 100vw, 760px');
+  // variants.rs's own cases.
+  assert.equal(mediaSrcset('/media/ab12-anh.png'),
+    '/media/ab12-anh.w320.jpg 320w, /media/ab12-anh.w640.jpg 640w, /media/ab12-anh.w1024.jpg 1024w, /media/ab12-anh.w1600.jpg 1600w');
+  for (const not of ['https://example.vn/a.jpg', '/media/ab12-ke-hoach.pdf', '/media/ab12-anh.w640.jpg', '/static/logo.svg']) {
+    assert.equal(mediaSrcset(not), null, not);
+  }
+  const set = stem => [320, 640, 1024, 1600].map(w => `/media/${stem}.w${w}.jpg ${w}w`).join(', ');
+  for (const [src, stem] of [
+    ['/media/ab12cd34ef56ab78-hoi-nghi.jpg', 'ab12cd34ef56ab78-hoi-nghi'],
+    ['/media/2026/01/aaaabbbbccccdddd-le-ky-niem.JPEG', '2026/01/aaaabbbbccccdddd-le-ky-niem'], // any case
+    ['/media/ab12-anh.GiF', 'ab12-anh'],
+    ['/media/ab12-anh.webp', 'ab12-anh'],
+    ['/media/ab12.tar.png', 'ab12.tar'], // the last extension only
+    ['/media/ab12-anh.w.jpg', 'ab12-anh.w'], // no width: no variant
+    ['/media/ab12-anh.wide.jpg', 'ab12-anh.wide'],
+    ['/media/ab12-anh.W640.jpg', 'ab12-anh.W640'], // ".w" as written
+    ['/media/ab12-anh.w640.b.jpg', 'ab12-anh.w640.b'],
+    ['/media/ab12-anh.w4294967296.jpg', 'ab12-anh.w4294967296'], // more than a u32
+  ]) {
+    assert.equal(mediaSrcset(src), set(stem), src);
+  }
+  for (const not of [
+    'https://cdn.example.vn/a.png', '/media/ab12-anh.w640.webp', '/media/ab12-anh.w0.png', '/media/ab12-anh.w+5.jpg',
+    '/media/ab12-anh.w4294967295.jpg', '/media/a b.jpg', '/media/a,b.jpg', '/media/a"b.jpg', '/media/a<b.jpg', '/media/a>b.jpg',
+    '/media/ab12-anh', '/media/ab12-anh.svg', '/media/ab12-anh.jpg?w=1', '/MEDIA/ab12-anh.jpg', '/mediax/ab12-anh.jpg',
+    'http://sen.test/media/ab12-anh.jpg', '', null, undefined,
+  ]) {
+    assert.equal(mediaSrcset(not), null, String(not));
+  }
 });
 
 test('the library opens by mouse, keyboard and Ctrl+Alt+M, lists the files, and Escape gives the editor its focus back', async () => {
@@ -461,11 +497,83 @@ test('an image goes in after its alt text is given (required), with its caption;
   const figure = '<figure><img src="/media/ab12cd34ef56ab78-hoi-nghi.jpg" alt="Đại biểu dự hội nghị"><figcaption>Toàn cảnh hội nghị</figcaption></figure>';
   assert.equal(await ed.html(), `<p>Mở đầu.</p>${figure}<p>Kết.</p>`);
   assert.doesNotMatch(await ed.html(), /srcset/);
+  assert.equal(await ed.content.locator('figure img').getAttribute('srcset'),
+    [320, 640, 1024, 1600].map(w => `/media/ab12cd34ef56ab78-hoi-nghi.w${w}.jpg ${w}w`).join(', '), 'in the editor only');
   // Typing goes on after the image.
   await waitUntil(async () => (await ed.active()).inEditor, 'the editor\'s focus');
   await page.keyboard.type('Tiếp ');
   assert.equal(await ed.html(), `<p>Mở đầu.</p>${figure}<p>Tiếp Kết.</p>`);
   assert.equal(await page.locator('#body').inputValue(), await ed.html(), 'the form sends it');
+  await ed.close();
+});
+
+test('in the editor a library image shows with its variants (srcset, sizes); getHTML() never has them', async () => {
+  const ed = await open({ upload: noUpload });
+  const { page, content } = ed;
+  const SRCSET = [320, 640, 1024, 1600].map(w => `/media/ab12cd34ef56ab78-hoi-nghi.w${w}.jpg ${w}w`).join(', ');
+  const SIZES = '(max-width: 800px) 100vw, 760px';
+  const photo = '<figure><img src="/media/ab12cd34ef56ab78-hoi-nghi.jpg" alt="Đại biểu dự hội nghị"><figcaption>Toàn cảnh hội nghị</figcaption></figure>';
+  const remote = '<figure><img src="https://cdn.example.vn/a.png" alt="Ảnh từ nơi khác"></figure>';
+  const variant = '<figure><img src="/media/ab12-anh.w640.jpg" alt="Một bản thu nhỏ"></figure>';
+  const html = `<p>Mở đầu.</p>${photo}${remote}${variant}<p>Kết.</p>`;
+  await ed.setHtml(html);
+  assert.equal(await ed.html(), html, 'getHTML() as before: no srcset, no sizes');
+  assert.equal(await page.locator('#body').inputValue(), html, 'the form sends it');
+
+  const figures = content.locator('figure');
+  const imgs = content.locator('figure > img');
+  assert.equal(await imgs.count(), 3);
+  const attrs = img => img.evaluate(e => Object.fromEntries([...e.attributes].map(a => [a.name, a.value])));
+  assert.deepEqual(await attrs(imgs.nth(0)),
+    { src: '/media/ab12cd34ef56ab78-hoi-nghi.jpg', alt: 'Đại biểu dự hội nghị', srcset: SRCSET, sizes: SIZES });
+  assert.deepEqual(await attrs(imgs.nth(1)), { src: 'https://cdn.example.vn/a.png', alt: 'Ảnh từ nơi khác' });
+  assert.deepEqual(await attrs(imgs.nth(2)), { src: '/media/ab12-anh.w640.jpg', alt: 'Một bản thu nhỏ' });
+  // The browser asks for one of the copies, never the original.
+  await waitUntil(() => imgs.nth(0).evaluate(e => e.currentSrc !== ''), 'the image\'s choice');
+  assert.match(await imgs.nth(0).evaluate(e => e.currentSrc), /\/media\/ab12cd34ef56ab78-hoi-nghi\.w(320|640|1024|1600)\.jpg$/);
+  // The figure is as before: not editable inside, draggable, its caption under the image.
+  assert.equal(await figures.first().getAttribute('contenteditable'), 'false');
+  assert.equal(await figures.first().getAttribute('draggable'), 'true');
+  assert.equal(await figures.first().locator('figcaption').textContent(), 'Toàn cảnh hội nghị');
+  assert.equal(await figures.nth(1).locator('figcaption').count(), 0, 'no caption, no figcaption');
+
+  // A double click opens the image form; another address drops the variants, another caption shows.
+  const selected = () => page.evaluate(() => {
+    const { selection } = document.getElementById('body').editor.state;
+    return selection.node ? `${selection.node.type.name} ${selection.node.attrs.src}` : null;
+  });
+  await figures.first().locator('figcaption').dblclick();
+  assert.equal(await selected(), 'figureImage /media/ab12cd34ef56ab78-hoi-nghi.jpg');
+  assert.equal(await page.getByLabel('Địa chỉ ảnh').inputValue(), '/media/ab12cd34ef56ab78-hoi-nghi.jpg');
+  await page.getByLabel('Địa chỉ ảnh').fill('https://cdn.example.vn/b.jpg');
+  await page.getByLabel('Chú thích (không bắt buộc)').fill('');
+  await page.getByRole('button', { name: 'Áp dụng' }).click();
+  const edited = '<figure><img src="https://cdn.example.vn/b.jpg" alt="Đại biểu dự hội nghị"></figure>';
+  assert.equal(await ed.html(), `<p>Mở đầu.</p>${edited}${remote}${variant}<p>Kết.</p>`);
+  assert.deepEqual(await attrs(imgs.nth(0)), { src: 'https://cdn.example.vn/b.jpg', alt: 'Đại biểu dự hội nghị' });
+  assert.equal(await figures.first().locator('figcaption').count(), 0);
+  // And back: the remote image becomes a library one, with a caption.
+  await figures.nth(1).dblclick();
+  assert.equal(await selected(), 'figureImage https://cdn.example.vn/a.png');
+  await page.getByLabel('Địa chỉ ảnh').fill('/media/ab12cd34ef56ab78-hoi-nghi.jpg');
+  await page.getByLabel('Chú thích (không bắt buộc)').fill('Chú thích mới');
+  await page.getByRole('button', { name: 'Áp dụng' }).click();
+  assert.deepEqual(await attrs(imgs.nth(1)),
+    { src: '/media/ab12cd34ef56ab78-hoi-nghi.jpg', alt: 'Ảnh từ nơi khác', srcset: SRCSET, sizes: SIZES });
+  assert.equal(await figures.nth(1).locator('figcaption').textContent(), 'Chú thích mới');
+  assert.equal(await ed.html(), `<p>Mở đầu.</p>${edited}<figure><img src="/media/ab12cd34ef56ab78-hoi-nghi.jpg" alt="Ảnh từ nơi khác"><figcaption>Chú thích mới</figcaption></figure>${variant}<p>Kết.</p>`);
+
+  // Selected by a click, it goes with Backspace; undo brings it back, with its variants.
+  await page.waitForTimeout(600); // a new undo step
+  await figures.nth(1).locator('figcaption').click();
+  assert.equal(await selected(), 'figureImage /media/ab12cd34ef56ab78-hoi-nghi.jpg');
+  await page.keyboard.press('Backspace');
+  assert.equal(await ed.html(), `<p>Mở đầu.</p>${edited}${variant}<p>Kết.</p>`);
+  await ed.button('Hoàn tác').click();
+  assert.equal(await imgs.count(), 3);
+  assert.deepEqual(await attrs(imgs.nth(1)),
+    { src: '/media/ab12cd34ef56ab78-hoi-nghi.jpg', alt: 'Ảnh từ nơi khác', srcset: SRCSET, sizes: SIZES });
+  assert.doesNotMatch(await ed.html(), /srcset|sizes/);
   await ed.close();
 });
 

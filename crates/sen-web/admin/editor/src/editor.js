@@ -152,10 +152,12 @@ function mount(textarea) {
         picker.uploadInto(files);
         return true;
       },
-      handleDoubleClickOn(view, pos, node) {
+      // The node's own position (nodePos), not the click's: a click on the lower half of a figure
+      // is at its end, where the next node starts.
+      handleDoubleClickOn(view, pos, node, nodePos) {
         const panel = { figureImage: 'image', videoEmbed: 'video' }[node.type.name];
         if (!panel) return false;
-        editor.commands.setNodeSelection(pos);
+        editor.commands.setNodeSelection(nodePos);
         toolbar.openPanel(panel);
         return true;
       },

@@ -9,7 +9,7 @@ import { Link } from '@tiptap/extension-link';
 import { OrderedList } from '@tiptap/extension-list';
 import { Table, TableCell, TableHeader, TableRow } from '@tiptap/extension-table';
 import { t } from './messages.js';
-import { isMediaSrc, isSafeHref, isSafeSrc, mediaFileName, parseVideo, PROVIDER_NAMES, videoUrl } from './urls.js';
+import { BODY_SIZES, isMediaSrc, isSafeHref, isSafeSrc, mediaFileName, mediaSrcset, parseVideo, PROVIDER_NAMES, videoUrl } from './urls.js';
 import { el } from './dom.js';
 import { icon } from './icons.js';
 
@@ -208,8 +208,18 @@ function imageAttrs(figure, img) {
   };
 }
 
+// Sets or removes an attribute, touching nothing that is already right (a new src or srcset
+// starts a new download).
+function setAttr(node, name, value) {
+  if (value === null || value === undefined) node.removeAttribute(name);
+  else if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
+
 // An image with its description and an optional caption:
 // <figure><img src="…" alt="…"><figcaption>…</figcaption></figure>
+// In the editor the same figure, but an image of the library has the srcset and sizes of the
+// public pages (its resized copies), so that a large photo is not downloaded whole; they are in
+// the editor's DOM only, never in getHTML(): the server adds them when it saves.
 export const FigureImage = Node.create({
   name: 'figureImage',
   group: 'block',
@@ -242,6 +252,37 @@ export const FigureImage = Node.create({
   renderHTML({ node }) {
     const img = ['img', { src: node.attrs.src, alt: node.attrs.alt }];
     return node.attrs.caption ? ['figure', img, ['figcaption', node.attrs.caption]] : ['figure', img];
+  },
+
+  addNodeView() {
+    return ({ node: initial }) => {
+      const img = document.createElement('img');
+      const caption = document.createElement('figcaption');
+      const dom = document.createElement('figure');
+      dom.contentEditable = 'false';
+      dom.append(img);
+      const draw = node => {
+        const { src, alt } = node.attrs;
+        const srcset = mediaSrcset(src);
+        // srcset and sizes before src, so the browser chooses among the copies from the start.
+        setAttr(img, 'sizes', srcset ? BODY_SIZES : null);
+        setAttr(img, 'srcset', srcset);
+        setAttr(img, 'src', src);
+        setAttr(img, 'alt', alt);
+        caption.textContent = node.attrs.caption;
+        if (node.attrs.caption) dom.append(caption);
+        else caption.remove();
+      };
+      draw(initial);
+      return {
+        dom,
+        update(node) {
+          if (node.type.name !== 'figureImage') return false;
+          draw(node);
+          return true;
+        },
+      };
+    };
   },
 
   addCommands() {

@@ -50,6 +50,31 @@ export function mediaFileName(src) {
   return name.replace(/^[0-9a-f]{16}-/, '');
 }
 
+// The resized copies of the library's images, as the server lists them on the public pages
+// (crates/sen-core/src/variants.rs: WIDTHS, BODY_SIZES, srcset; keep the three alike). An image
+// stored under /media/{stem}.{ext} has its variants under /media/{stem}.w{width}.jpg.
+export const VARIANT_WIDTHS = [320, 640, 1024, 1600];
+export const BODY_SIZES = '(max-width: 800px) 100vw, 760px';
+const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif'];
+
+// The srcset of an image at `src` when it is one of the library's (/media/… with an image
+// extension, not itself a variant), else null. Exactly as variants.rs: the extension lowercased
+// in ASCII only, a variant being a stem whose part after its last ".w" reads as a u32 (Rust's
+// parse: an optional "+", then digits up to 4294967295).
+export function mediaSrcset(src) {
+  if (typeof src !== 'string' || !src.startsWith('/media/')) return null;
+  const key = src.slice('/media/'.length);
+  const dot = key.lastIndexOf('.');
+  if (dot < 0) return null;
+  const stem = key.slice(0, dot);
+  const ext = key.slice(dot + 1).replace(/[A-Z]/g, c => c.toLowerCase());
+  const w = stem.lastIndexOf('.w');
+  const after = w < 0 ? '' : stem.slice(w + 2);
+  const variant = /^\+?[0-9]+$/.test(after) && Number(after) <= 4294967295;
+  if (!IMAGE_EXTENSIONS.includes(ext) || variant || /["<> ,]/.test(key)) return null;
+  return VARIANT_WIDTHS.map(width => `/media/${stem}.w${width}.jpg ${width}w`).join(', ');
+}
+
 const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;
 const VIMEO_ID = /^[0-9]{1,12}$/;
 
