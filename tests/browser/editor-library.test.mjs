@@ -9,29 +9,20 @@
 // uploads to a real server on 127.0.0.1 that reads slowly, to see XMLHttpRequest's progress.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { waitUntil } from './support.mjs';
+import { AXE_SOURCE, launchChromium, waitUntil } from './support.mjs';
 
 const HARNESS = pathToFileURL(resolve(import.meta.dirname, 'editor-harness.html')).href;
 const URLS = pathToFileURL(resolve(import.meta.dirname, '../../crates/sen-web/admin/editor/src/urls.js')).href;
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SITE = 'http://sen.test';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const START = '<p>Sáng nay, Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh tổ chức hội nghị.</p>';
 
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
