@@ -4,6 +4,7 @@
 //!
 //!     cargo bench -p sen-web --bench render
 //!     SEN_BENCH_THEME=path/to/theme cargo bench -p sen-web --bench render   # a theme on disk
+//!     bench/render-instructions.sh   # instructions per render (callgrind): the same on a noisy machine
 
 use std::{sync::Arc, time::Instant};
 
@@ -121,7 +122,11 @@ fn main() {
         let meta = Meta::new(Some(article.title.clone()), "/tin/gap-mat-3.html");
         context::page(&chrome, meta, crumbs, Some(2), own)
     };
-    let rounds = 5_000;
+    // `bench/render-instructions.sh` runs it twice with different rounds under callgrind.
+    let rounds: u32 = std::env::var("SEN_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5_000);
     for _ in 0..500 {
         theme.render("article.html", context()).expect("renders");
     }

@@ -1,6 +1,6 @@
 //! Turns domain values into what templates see: cards, the article, the context of every page.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use sen_core::{Article, format, text};
@@ -140,14 +140,16 @@ pub fn most_read(chrome: &Arc<Chrome>, list: &MostRead, deps: &mut Vec<Dep>) -> 
     })
 }
 
-/// The article of an article or print page, read lazily like a card.
+/// The article of an article or print page, read lazily like a card. Each field is made once, when
+/// first read: a page reads the title, the dates and the category several times.
 #[derive(Debug)]
 struct ArticleFields {
     article: Arc<Article>,
     chrome: Arc<Chrome>,
+    made: [OnceLock<Value>; ARTICLE_FIELDS.len()],
 }
 
-const ARTICLE_FIELDS: &[&str] = &[
+const ARTICLE_FIELDS: [&str; 20] = [
     "id",
     "title",
     "summary",
@@ -170,11 +172,11 @@ const ARTICLE_FIELDS: &[&str] = &[
     "corrected_iso",
 ];
 
-impl Object for ArticleFields {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+impl ArticleFields {
+    fn make(&self, field: &str) -> Value {
         let a = &self.article;
         let published = a.published_at.unwrap_or(a.created_at);
-        Some(match key.as_str()? {
+        match field {
             "id" => Value::from(a.id),
             "title" => Value::from(a.title.as_str()),
             "summary" => Value::from(a.summary.as_str()),
@@ -205,12 +207,20 @@ impl Object for ArticleFields {
             "correction_note" => Value::from(a.correction_note.as_str()),
             "corrected" => Value::from(a.corrected_at.map(format::time_date).unwrap_or_default()),
             "corrected_iso" => Value::from(a.corrected_at.map(format::rfc3339).unwrap_or_default()),
-            _ => return None,
-        })
+            _ => Value::UNDEFINED,
+        }
+    }
+}
+
+impl Object for ArticleFields {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        let at = ARTICLE_FIELDS.iter().position(|f| *f == key)?;
+        Some(self.made[at].get_or_init(|| self.make(key)).clone())
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(ARTICLE_FIELDS)
+        Enumerator::Str(&ARTICLE_FIELDS)
     }
 }
 
@@ -218,6 +228,7 @@ pub fn article(chrome: &Arc<Chrome>, a: Arc<Article>) -> Value {
     Value::from_object(ArticleFields {
         article: a,
         chrome: chrome.clone(),
+        made: Default::default(),
     })
 }
 

@@ -3,6 +3,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
+    fmt::Write as _,
     path::PathBuf,
     sync::Arc,
 };
@@ -80,9 +81,13 @@ fn read(dir: Option<&PathBuf>, name: &str) -> Option<Vec<u8>> {
         .map(|(_, b)| b.to_vec())
 }
 
-/// The bytes HTML escaping replaces.
-fn needs_escape(b: u8) -> bool {
-    matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
+/// Where the next byte HTML escaping replaces is. Every value a page writes out is searched, so
+/// the search runs over whole words (memchr) rather than byte by byte; the second search stops at
+/// the first one's find, so a text is read at most twice.
+fn next_to_escape(bytes: &[u8]) -> Option<usize> {
+    let markup = memchr::memchr3(b'&', b'<', b'>', bytes);
+    let quotes = memchr::memchr2(b'"', b'\'', &bytes[..markup.unwrap_or(bytes.len())]);
+    quotes.or(markup)
 }
 
 /// Escapes like the default formatter, but leaves `/` alone: URLs stay readable in attributes.
@@ -95,7 +100,7 @@ fn format_value(
         (minijinja::AutoEscape::Html, Some(text)) if !value.is_safe() => {
             let bytes = text.as_bytes();
             let mut last = 0;
-            while let Some(offset) = bytes[last..].iter().position(|b| needs_escape(*b)) {
+            while let Some(offset) = next_to_escape(&bytes[last..]) {
                 let i = last + offset;
                 let entity = match bytes[i] {
                     b'&' => "&amp;",
@@ -136,7 +141,8 @@ fn frame(state: &State, name: &str, args: Kwargs) -> Result<Value, minijinja::Er
     let mut key = name.to_string();
     for arg in names {
         let value: Value = args.get(arg)?;
-        key.push_str(&format!("|{arg}={value:?}"));
+        // Written straight into the key: a page asks for five frames.
+        let _ = write!(key, "|{arg}={value:?}");
         values.push((arg, value));
     }
     if let Some(done) = chrome.values.frame(&key) {
@@ -282,6 +288,15 @@ mod tests {
         }
         let vi = Theme::load(None, "vi").expect("theme");
         assert_eq!(vi.message("stats_title"), "Thống kê truy cập");
+    }
+
+    #[test]
+    fn the_next_byte_to_escape_is_the_first_of_any_kind() {
+        assert_eq!(next_to_escape(b"plain text / url"), None);
+        assert_eq!(next_to_escape(b"a\"b<c"), Some(1));
+        assert_eq!(next_to_escape(b"a<b\"c"), Some(1));
+        assert_eq!(next_to_escape("Hội \u{2019}x'&".as_bytes()), Some(10));
+        assert_eq!(next_to_escape(b"&"), Some(0));
     }
 
     #[test]
