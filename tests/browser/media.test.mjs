@@ -1,6 +1,6 @@
 // The media library in headless Chromium against the real server: several files dropped at once,
 // each with its progress and its answer; a file chosen with the keyboard's button; audio and an
-// image put in an article from the editor's library, the audio seeking on the public page (ranges); a file replaced (what uses it follows: crates/sen-web/tests/media.rs); axe-core on the library's pages;
+// image put in an article from the editor's library, the audio seeking on the public page (ranges); a file replaced (what uses it follows: crates/sen-web/tests/web/media.rs); axe-core on the library's pages;
 // screenshots to /tmp/shots/media-*.png. Run by scripts/test after target/debug/sen is built.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

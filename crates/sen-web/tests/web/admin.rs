@@ -6,9 +6,7 @@ use reqwest::{Client, StatusCode, header};
 use sen_core::{Actor, Role};
 use sen_store::{AuditAction, AuditQuery, Backend, Store, dual_test, testing};
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 dual_test!(sign_in_use_and_sign_out, |backend| async move {
     let store = testing::store(backend).await;

@@ -7,9 +7,7 @@ use reqwest::{Client, StatusCode};
 use sen_core::{ArticleStatus, Role};
 use sen_store::{AuditAction, Store, dual_test, testing};
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Posts the article form (`id` `None`: a new one) with the page's own CSRF token.
 async fn post_form(

@@ -7,9 +7,7 @@ use sen_core::Role;
 use sen_store::{AuditAction, Store, dual_test, testing};
 use serde_json::{Value, json};
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 async fn call(
     node: &Node,

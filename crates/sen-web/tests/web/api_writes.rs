@@ -6,9 +6,7 @@ use sen_core::{Actor, NewUser, Role};
 use sen_store::{AuditAction, AuditQuery, Store, dual_test, testing};
 use serde_json::{Value, json};
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// A user of `role` with a fresh API token; returns the token.
 async fn token(store: &Store, username: &str, role: Role) -> (i64, String) {

@@ -2,11 +2,9 @@
 //! headers, bad input, proxies, an unreachable database, a change made while a node starts, and the
 //! API's OpenAPI document.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use sen_core::{ArticleInput, ArticleStatus};
 use sen_store::{Store, dual_test, testing};
 use sen_web::WebConfig;
@@ -386,7 +384,7 @@ dual_test!(
         );
         assert_eq!(doc, serde_json::to_value(sen_web::openapi()).expect("doc"));
         // Every documented public read answers as documented (the writes and the reads that
-        // need a token: tests/api_writes.rs, tests/api_articles.rs).
+        // need a token: web/api_writes.rs, web/api_articles.rs).
         let public = |get: &serde_json::Value| {
             get.is_object()
                 && get["security"].as_array().is_none_or(|s| {

@@ -7,9 +7,7 @@ use sen_store::{Backend, Store, dual_test, testing};
 use sen_web::WebConfig;
 use serde_json::Value;
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 dual_test!(public_pages_render, |backend| async move {
     let store = testing::store(backend).await;

@@ -12,9 +12,7 @@ use sen_media::{StorageConfig, testing};
 use sen_store::{Backend, dual_test};
 use serde_json::{Value, json};
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 async fn upload(
     node: &Node,
