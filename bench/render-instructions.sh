@@ -14,11 +14,13 @@ if ! command -v valgrind >/dev/null; then
   echo "installing valgrind…"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
 fi
-BENCH=$(cargo bench -p sen-web --bench render --no-run --locked 2>&1 | awk '/Executable/ {gsub(/[()]/, "", $NF); print $NF}')
-[ -x "$BENCH" ] || { echo "the render bench did not build" >&2; exit 1; }
-
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+if ! cargo bench -p sen-web --bench render --no-run --locked >"$OUT/build.log" 2>&1; then
+  cat "$OUT/build.log" >&2
+  exit 1
+fi
+BENCH=$(awk '/Executable/ {gsub(/[()]/, "", $NF); print $NF}' "$OUT/build.log")
 count() { # rounds → instructions of the whole run
   SEN_BENCH_ROUNDS="$1" valgrind --tool=callgrind --callgrind-out-file="$OUT/$1.cg" "$BENCH" >/dev/null 2>&1
   awk '/^summary:/ {print $2}' "$OUT/$1.cg"

@@ -10,6 +10,7 @@ use std::{
 
 use bytes::Bytes;
 use minijinja::{Environment, State, Value, value::Kwargs};
+use rustc_hash::FxHashMap;
 
 use crate::{
     context::CHROME_KEY,
@@ -141,8 +142,15 @@ fn frame(state: &State, name: &str, args: Kwargs) -> Result<Value, minijinja::Er
     let mut key = name.to_string();
     for arg in names {
         let value: Value = args.get(arg)?;
-        // Written straight into the key: a page asks for five frames.
-        let _ = write!(key, "|{arg}={value:?}");
+        // Written straight into the key: a page asks for five frames. A text goes in as it is,
+        // after its length (so no text can pass for another argument), not through `Debug`.
+        let _ = match value.as_str() {
+            Some(text) => {
+                let kind = if value.is_safe() { 'S' } else { 's' };
+                write!(key, "|{arg}={kind}{}:{text}", text.len())
+            }
+            None => write!(key, "|{arg}={value:?}"),
+        };
         values.push((arg, value));
     }
     if let Some(done) = chrome.values.frame(&key) {
@@ -204,7 +212,7 @@ impl Theme {
         env.set_formatter(format_value);
         env.add_global("lang", lang.to_string());
         // Made into template values once, so `t()` on a page only bumps a reference count.
-        let values: HashMap<String, Value> = messages
+        let values: FxHashMap<String, Value> = messages
             .iter()
             .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
             .collect();

@@ -1,13 +1,11 @@
 //! The chrome: what every page shows around its content (identity, category menu, static pages), read
 //! from the store once per version and kept with its template values.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::{collections::HashSet, sync::Arc};
 
 use minijinja::{Value, value::Object};
 use parking_lot::Mutex;
+use rustc_hash::FxHashMap;
 use sen_core::{Category, Page, Site, format};
 
 use crate::{
@@ -129,9 +127,9 @@ pub struct ChromeValues {
     /// The paths the menus link to ("/" included), so a page can tell whether it is one of them.
     menu_paths: HashSet<String>,
     /// The menu with the trail of each category marked active; `None` is the menu with none active.
-    menus: Mutex<HashMap<Option<i64>, Value>>,
+    menus: Mutex<FxHashMap<Option<i64>, Value>>,
     /// Rendered frames of the theme (see `Theme`'s `frame()`), by name and arguments.
-    frames: Mutex<HashMap<String, Value>>,
+    frames: Mutex<FxHashMap<String, Value>>,
     /// The calendar year (in Vietnam) the values were made in, for the copyright line.
     pub year: i32,
 }
@@ -193,8 +191,8 @@ impl ChromeValues {
             site,
             pages_menu,
             menu_paths,
-            menus: Mutex::new(HashMap::new()),
-            frames: Mutex::new(HashMap::new()),
+            menus: Mutex::default(),
+            frames: Mutex::default(),
             year,
         }
     }
