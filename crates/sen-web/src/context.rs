@@ -50,6 +50,7 @@ const CARD_FIELDS: &[&str] = &[
     "date",
     "datetime",
     "iso",
+    "srcset",
     "category",
 ];
 
@@ -66,6 +67,7 @@ impl Object for Card {
             "date" => card.date.clone(),
             "datetime" => card.datetime.clone(),
             "iso" => card.iso.clone(),
+            "srcset" => card.srcset.clone(),
             "category" => category_link(&self.chrome, self.article.category_id),
             _ => return None,
         })

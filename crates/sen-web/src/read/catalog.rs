@@ -57,6 +57,9 @@ pub struct CardValues {
     pub datetime: Value,
     /// RFC 3339, as the API gives times.
     pub iso: Value,
+    /// The cover's variants (`srcset`), empty for a cover that is not the library's: made once
+    /// here, as every list of cards shows them.
+    pub srcset: Value,
 }
 
 impl Entry {
@@ -66,6 +69,7 @@ impl Entry {
             url: Value::from(article_path(&a.slug, a.id)),
             title: Value::from(a.title),
             summary: Value::from(a.summary),
+            srcset: Value::from(sen_core::variants::srcset(&a.cover_url).unwrap_or_default()),
             cover_url: Value::from(a.cover_url),
             cover_caption: Value::from(a.cover_caption),
             date: Value::from(format::date(a.published_at)),
