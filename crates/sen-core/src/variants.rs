@@ -51,7 +51,7 @@ pub fn srcset(url: &str) -> Option<String> {
     Some(set)
 }
 
-/// [`WIDTHS`] as written in addresses.
+/// [`WIDTHS`] as written in addresses (a test holds them to [`variant_key`]'s).
 const WIDTH_NAMES: [&str; 4] = ["320", "640", "1024", "1600"];
 
 /// Sanitised HTML with `srcset` and `sizes` on each `<img>` of the library, so articles' images
@@ -85,9 +85,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn width_names_are_the_widths() {
-        let names: Vec<String> = WIDTHS.iter().map(u32::to_string).collect();
-        assert_eq!(names, WIDTH_NAMES);
+    fn srcset_names_each_variant_at_its_width() {
+        // `srcset` writes the addresses itself (it is on every card); they are `variant_key`'s.
+        let key = "ab12-anh.png";
+        let expected: Vec<String> = WIDTHS
+            .iter()
+            .map(|w| format!("/media/{} {w}w", variant_key(key, *w)))
+            .collect();
+        assert_eq!(srcset(&format!("/media/{key}")), Some(expected.join(", ")));
     }
 
     #[test]
