@@ -18,6 +18,15 @@ use crate::{
 /// The scheduler acts as this system actor in the audit log.
 pub const SCHEDULER: Actor = Actor::System { name: "scheduler" };
 
+// The schedule's reads run every half second: each must find its rows through an index on the
+// time it asks about (tested below), never by reading every published article.
+const DUE_DOWN: &str = "SELECT id, title, category_id FROM articles WHERE status = 'published' \
+     AND unpublish_at IS NOT NULL AND unpublish_at <= $1 ORDER BY id";
+const WENT_LIVE: &str = "SELECT id, title, category_id FROM articles WHERE status = 'published' \
+     AND published_at > $1 AND published_at <= $2 ORDER BY id";
+const NEXT_SCHEDULED: &str = "SELECT (SELECT MIN(published_at) FROM articles WHERE status = 'published' AND published_at > $1), \
+     (SELECT MIN(unpublish_at) FROM articles WHERE status = 'published' AND unpublish_at IS NOT NULL)";
+
 /// What one run of the schedule did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScheduleRun {
@@ -94,20 +103,14 @@ impl Store {
             return Ok(ScheduleRun::default());
         };
         let due_down: Vec<(i64, String, i64)> = on_db!(&mut tx, tx c => {
-            sqlx::query_as(
-                "SELECT id, title, category_id FROM articles WHERE status = 'published' \
-                 AND unpublish_at IS NOT NULL AND unpublish_at <= $1 ORDER BY id",
-            )
+            sqlx::query_as(DUE_DOWN)
             .bind(at)
             .fetch_all(c)
             .await
         })?;
         let went_live: Vec<(i64, String, i64)> = if at > mark {
             on_db!(&mut tx, tx c => {
-                sqlx::query_as(
-                    "SELECT id, title, category_id FROM articles WHERE status = 'published' \
-                     AND published_at > $1 AND published_at <= $2 ORDER BY id",
-                )
+                sqlx::query_as(WENT_LIVE)
                 .bind(mark).bind(at)
                 .fetch_all(c)
                 .await
@@ -186,10 +189,7 @@ impl Store {
     pub async fn next_scheduled(&self, after: OffsetDateTime) -> Result<Option<OffsetDateTime>> {
         let after = sen_core::format::utc_seconds(after);
         let (next_up, next_down): (Option<OffsetDateTime>, Option<OffsetDateTime>) = on_db!(self, read p => {
-            sqlx::query_as(
-                "SELECT (SELECT MIN(published_at) FROM articles WHERE status = 'published' AND published_at > $1), \
-                 (SELECT MIN(unpublish_at) FROM articles WHERE status = 'published' AND unpublish_at IS NOT NULL)",
-            )
+            sqlx::query_as(NEXT_SCHEDULED)
             .bind(after)
             .fetch_one(p)
             .await
@@ -211,4 +211,45 @@ async fn article_change(tx: &mut Tx, id: i64, category: i64) -> Result<Change> {
         categories: vec![category],
         tags: tags.into_iter().map(|(t,)| t).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Backend, testing};
+
+    /// SQLite's plan of each of the schedule's reads names the time column among its index
+    /// constraints: the rows are found by time, not by reading every published article.
+    #[tokio::test]
+    async fn the_schedule_reads_by_time_through_an_index() {
+        let url = testing::fresh_url(Backend::Sqlite).await;
+        let _store = Store::open(&url).await.expect("open");
+        let path = url.trim_start_matches("sqlite://");
+        let conn = rusqlite::Connection::open(path).expect("open file");
+        for (sql, column) in [
+            (DUE_DOWN, "unpublish_at"),
+            (WENT_LIVE, "published_at"),
+            (NEXT_SCHEDULED, "published_at"),
+            (NEXT_SCHEDULED, "unpublish_at"),
+        ] {
+            let sql = sql.replace('$', "?");
+            let mut plan = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .expect("plan");
+            let unbound = std::iter::repeat_n(rusqlite::types::Null, plan.parameter_count());
+            let steps: Vec<String> = plan
+                .query_map(rusqlite::params_from_iter(unbound), |row| {
+                    row.get::<_, String>(3)
+                })
+                .expect("steps")
+                .collect::<rusqlite::Result<_>>()
+                .expect("read plan");
+            assert!(
+                steps
+                    .iter()
+                    .any(|s| s.starts_with("SEARCH articles") && s.contains(&format!("{column}>"))),
+                "{sql}: {steps:?}"
+            );
+        }
+    }
 }
