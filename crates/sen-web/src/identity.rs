@@ -130,7 +130,12 @@ pub fn valid_visitor_id(value: &str) -> bool {
 
 /// A new visitor id for the cookie.
 pub fn new_visitor_id() -> String {
-    format!("{:032x}", rand::random::<u128>())
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let n = rand::random::<u128>();
+    (0..32)
+        .rev()
+        .map(|nibble| char::from(HEX[((n >> (nibble * 4)) & 0xf) as usize]))
+        .collect()
 }
 
 /// The `Set-Cookie` value that gives a visitor their id for a year.
