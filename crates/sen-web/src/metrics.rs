@@ -2,13 +2,15 @@
 //! flushed, flush time. Kept per node in atomics; rendered in the text exposition format.
 
 use std::{
-    collections::HashMap,
     fmt::Write,
     sync::atomic::{AtomicU64, Ordering},
     time::Duration,
 };
 
+// Keys here are ours (article ids, route names) or keyed hashes (visitors): no one can choose
+// them to collide, so the fast hash serves.
 use parking_lot::RwLock;
+use rustc_hash::FxHashMap as HashMap;
 
 const BUCKETS_SECS: [f64; 10] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5,

@@ -2,7 +2,6 @@
 //! Pages and the API read them here, never from the database, so a cached page is never stale.
 
 use std::{
-    collections::HashMap,
     hash::Hash,
     sync::{
         Arc,
@@ -10,7 +9,10 @@ use std::{
     },
 };
 
+// Keys here are ours (article ids, route names) or keyed hashes (visitors): no one can choose
+// them to collide, so the fast hash serves.
 use parking_lot::Mutex;
+use rustc_hash::FxHashMap as HashMap;
 use sen_store::{ArticleViews, VisitorMark};
 use sha2::{Digest, Sha256};
 
@@ -176,8 +178,8 @@ struct Recent<K, V> {
 impl<K: Hash + Eq + Copy, V: Copy> Recent<K, V> {
     fn new(capacity: usize) -> Self {
         Self {
-            young: HashMap::new(),
-            old: HashMap::new(),
+            young: HashMap::default(),
+            old: HashMap::default(),
             half: (capacity / 2).max(8),
         }
     }
@@ -254,7 +256,9 @@ impl Visitors {
             views: (0..SHARDS)
                 .map(|_| Mutex::new(Recent::new(per_shard)))
                 .collect(),
-            reports: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            reports: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
             per_shard,
             base_unix,
             pending_visits: AtomicI64::new(0),
