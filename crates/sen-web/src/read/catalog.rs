@@ -5,12 +5,15 @@
 
 use std::{
     cmp::Reverse,
-    collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet},
+    collections::{BTreeMap, BTreeSet, BinaryHeap},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
 };
+
+// Keyed by our own ids: the fast hash.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use minijinja::Value;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard};
@@ -239,7 +242,7 @@ impl Index {
         now: OffsetDateTime,
         limit: usize,
     ) -> Vec<Arc<Entry>> {
-        let mut shared: HashMap<i64, (usize, &Arc<Entry>)> = HashMap::new();
+        let mut shared: HashMap<i64, (usize, &Arc<Entry>)> = HashMap::default();
         for tag in tags.iter().collect::<BTreeSet<_>>() {
             let filter = ListFilter {
                 tag: Some(*tag),
