@@ -38,27 +38,10 @@ cleanup() {
 trap cleanup EXIT
 
 "$SEN" sample --data "$WORK/data" >/dev/null
-# A first start moves the sample's images into the media library and makes their variants in the
-# background: done once here, outside the measurement.
+# The media library's start-up work, done once here, outside the measurement.
 "$SEN" serve --data "$WORK/data" --no-sample --listen "127.0.0.1:$PORT" >"$WORK/first.log" 2>&1 &
 FIRST=$!
-python3 - "$WORK/data/sen.db" <<'PY'
-import sqlite3, sys, time
-start = time.time()
-while True:
-    try:
-        db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-        legacy = db.execute("SELECT COUNT(*) FROM media").fetchone()[0]
-        pending = db.execute("SELECT COUNT(*) FROM media_files WHERE variants_state = 'pending'").fetchone()[0]
-        stored = db.execute("SELECT COUNT(*) FROM media_files").fetchone()[0]
-        if legacy == 0 and pending == 0 and stored > 0:
-            break
-    except sqlite3.Error:
-        pass
-    if time.time() - start > 120:
-        sys.exit("the media library is still busy after 120 s")
-    time.sleep(0.2)
-PY
+python3 bench/media-settled.py "$WORK/data/sen.db" >/dev/null
 kill "$FIRST"
 wait "$FIRST" || true
 ARGS=()

@@ -98,24 +98,8 @@ start_sen
 FIRST_200=$(wait_200 "http://127.0.0.1:$SEN_PORT/" "$STARTED")
 echo "   first 200 of / after ${FIRST_200}s (process start to response)"
 
-# A first start moves the sample's images out of the database and makes their variants in the
-# background, on the same core as the servers: measured alongside, it took a third off nginx's
-# first round (29,000 against 75,000 req/s). Wait until the library has nothing left to do.
-python3 - "$DATA/sen.db" <<'PY'
-import sqlite3, sys, time
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-start = time.time()
-while True:
-    legacy = db.execute("SELECT COUNT(*) FROM media").fetchone()[0]
-    pending = db.execute("SELECT COUNT(*) FROM media_files WHERE variants_state = 'pending'").fetchone()[0]
-    stored = db.execute("SELECT COUNT(*) FROM media_files").fetchone()[0]
-    if legacy == 0 and pending == 0 and stored > 0:
-        break
-    if time.time() - start > 120:
-        sys.exit(f"the media library is still busy after 120 s ({legacy} in the database, {pending} waiting)")
-    time.sleep(0.2)
-print(f"   the media library's start-up work done after {time.time() - start:.1f}s more")
-PY
+# The media library's start-up work runs on the servers' core: wait until it is done.
+python3 bench/media-settled.py "$DATA/sen.db"
 
 # A sample article: real Vietnamese text, a cover, lists of related news.
 ARTICLE_ID=3

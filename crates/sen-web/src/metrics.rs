@@ -7,9 +7,8 @@ use std::{
     time::Duration,
 };
 
-// Keys here are ours (article ids, route names) or keyed hashes (visitors): no one can choose
-// them to collide, so the fast hash serves.
 use parking_lot::RwLock;
+// Keyed by statuses and route templates, which no client chooses: the fast hash.
 use rustc_hash::FxHashMap as HashMap;
 
 const BUCKETS_SECS: [f64; 10] = [

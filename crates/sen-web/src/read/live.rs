@@ -9,9 +9,9 @@ use std::{
     },
 };
 
-// Keys here are ours (article ids, route names) or keyed hashes (visitors): no one can choose
-// them to collide, so the fast hash serves.
 use parking_lot::Mutex;
+// Keyed by article ids and keyed hashes of visitors, which no client can make collide: the fast
+// hash.
 use rustc_hash::FxHashMap as HashMap;
 use sen_store::{ArticleViews, VisitorMark};
 use sha2::{Digest, Sha256};
