@@ -22,8 +22,13 @@ pub const SCHEDULER: Actor = Actor::System { name: "scheduler" };
 // time it asks about (tested below), never by reading every published article.
 const DUE_DOWN: &str = "SELECT id, title, category_id FROM articles WHERE status = 'published' \
      AND unpublish_at IS NOT NULL AND unpublish_at <= $1 ORDER BY id";
+// An article made public by its creation or an editor's "publish now" was announced then (its
+// audit entry is at or after its publication time): the schedule announces only those whose time
+// came later, else a publication in the second before the mark moves would be announced twice.
 const WENT_LIVE: &str = "SELECT id, title, category_id FROM articles WHERE status = 'published' \
-     AND published_at > $1 AND published_at <= $2 ORDER BY id";
+     AND published_at > $1 AND published_at <= $2 \
+     AND NOT EXISTS (SELECT 1 FROM audit_log WHERE action IN ('article_create', 'article_publish') \
+     AND at >= articles.published_at AND target = 'article:' || articles.id) ORDER BY id";
 const NEXT_SCHEDULED: &str = "SELECT (SELECT MIN(published_at) FROM articles WHERE status = 'published' AND published_at > $1), \
      (SELECT MIN(unpublish_at) FROM articles WHERE status = 'published' AND unpublish_at IS NOT NULL)";
 

@@ -51,8 +51,8 @@ pub async fn metrics(State(app): State<App>, client: Option<Extension<ClientAddr
         ),
         (
             "sen_views_pending",
-            "Article views counted but not yet flushed.",
-            app.read.views.pending() as f64,
+            "Article views counted but not yet booked (waiting or in a flush).",
+            app.read.views.unbooked() as f64,
         ),
         (
             "sen_visits_pending",

@@ -392,6 +392,9 @@ impl Tasks {
             // One more try: a failed flush put its counts back.
             self.app.flush().await;
         }
-        tracing::info!(views_left = self.app.read.views.pending(), "counts flushed");
+        tracing::info!(
+            views_left = self.app.read.views.unbooked(),
+            "counts flushed"
+        );
     }
 }

@@ -601,3 +601,57 @@ dual_test!(
         );
     }
 );
+
+dual_test!(
+    what_went_public_at_once_is_not_announced_again_by_the_scheduler,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let news = category(&store, "Tin").await;
+        let editor = user(&store, "bien.tap", Role::Editor, vec![news]).await;
+        let before = OffsetDateTime::now_utc() - Duration::seconds(5);
+        store.run_schedule(before).await.expect("the mark");
+        // Public the moment they are written, after the mark and before the schedule's next run:
+        // an editor's "publish now", and an article created published.
+        let draft = store
+            .create_article(&actor(&editor), ArticleInput::new("Đăng ngay", news))
+            .await
+            .expect("create");
+        store
+            .transition_article(
+                &editor,
+                &actor(&editor),
+                draft.id,
+                step(Action::Publish, ""),
+            )
+            .await
+            .expect("publish")
+            .expect("kept");
+        let mut direct = ArticleInput::new("Tạo là đăng", news);
+        direct.status = ArticleStatus::Published;
+        let direct = store
+            .create_article(&actor(&editor), direct)
+            .await
+            .expect("create published");
+        // One scheduled a second ahead still is.
+        let mut soon = ArticleInput::new("Hẹn giờ một giây", news);
+        soon.status = ArticleStatus::Published;
+        soon.published_at = Some(OffsetDateTime::now_utc() + Duration::seconds(1));
+        let soon = store
+            .create_article(&actor(&editor), soon)
+            .await
+            .expect("schedule");
+
+        let run = store
+            .run_schedule(OffsetDateTime::now_utc() + Duration::seconds(3))
+            .await
+            .expect("run");
+        assert_eq!(run.published, vec![soon.id]);
+        for id in [draft.id, direct.id, soon.id] {
+            let actions = audit_actions(&store, &format!("article:{id}")).await;
+            assert!(
+                actions.iter().filter(|a| *a == "article_publish").count() <= 1,
+                "{id}: {actions:?}"
+            );
+        }
+    }
+);

@@ -41,6 +41,8 @@ pub struct ArticleCount {
 pub struct ViewCounters {
     counts: Mutex<HashMap<i64, Arc<Mutex<ArticleCount>>>>,
     pending_total: AtomicI64,
+    /// Pending and in flight: counted, not yet committed.
+    unbooked_total: AtomicI64,
     marks_total: AtomicUsize,
 }
 
@@ -74,6 +76,7 @@ impl ViewCounters {
             self.marks_total.fetch_sub(1, Ordering::Relaxed);
         }
         self.pending_total.fetch_add(1, Ordering::Relaxed);
+        self.unbooked_total.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn touch(&self, id: i64, now: u64) {
@@ -95,8 +98,14 @@ impl ViewCounters {
         }
     }
 
+    /// Views waiting for the next flush.
     pub fn pending(&self) -> i64 {
         self.pending_total.load(Ordering::Relaxed)
+    }
+
+    /// Views counted and not yet committed: waiting, or in a flush that has not returned.
+    pub fn unbooked(&self) -> i64 {
+        self.unbooked_total.load(Ordering::Relaxed)
     }
 
     /// Moves every pending count (with its marks) to in flight and returns them.
@@ -133,6 +142,8 @@ impl ViewCounters {
             let entry = self.entry(views.article_id);
             let mut c = entry.lock();
             c.in_flight -= views.count;
+            self.unbooked_total
+                .fetch_sub(views.count, Ordering::Relaxed);
             if let Some(total) = totals.get(&views.article_id) {
                 c.stored = c.stored.max(*total);
             }
@@ -523,13 +534,15 @@ mod tests {
         );
         v.add_view(1, 0, None);
         assert_eq!(v.current(1, 100), 103, "in flight still shows");
+        assert_eq!((v.pending(), v.unbooked()), (1, 3), "in flight is unbooked");
         v.flushed(&batch, &[(1, 102)]);
         assert_eq!(v.current(1, 102), 103);
-        assert_eq!(v.pending(), 1);
+        assert_eq!((v.pending(), v.unbooked()), (1, 1));
         let batch = v.take_pending();
+        assert_eq!((v.pending(), v.unbooked()), (0, 1));
         v.failed(batch);
         assert_eq!(v.current(1, 102), 103);
-        assert_eq!(v.pending(), 1);
+        assert_eq!((v.pending(), v.unbooked()), (1, 1));
         assert_eq!(v.current(2, 7), 7);
         v.add_view(1, 0, Some((9, 2_000)));
         let again = v.take_pending();
