@@ -12,7 +12,8 @@
 # cookie, as bench/run.sh sends), then off, and the total is divided by N. Under valgrind SHA-256
 # runs without the CPU's SHA instructions, so the visitor hashes count several times what they cost
 # on the machine (≈ 17k of a cached request's instructions). Needs valgrind (installed from
-# Debian's packages when missing).
+# Debian's packages when missing). KEEP=file keeps the callgrind dump there, for
+# `callgrind_annotate --inclusive=yes file`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,4 +85,5 @@ PY
 sleep 1
 DUMP=$(ls -S "$WORK"/cg.out* | head -1)
 TOTAL=$(awk '/^totals:/ {print $2}' "$DUMP")
+if [ -n "${KEEP:-}" ]; then cp "$DUMP" "$KEEP"; fi
 python3 -c "print(f'$MODE $PAGE: {$TOTAL / $N / 1000:.1f} k instructions per request ($N requests)')"
