@@ -14,6 +14,8 @@ pub struct Memo<T> {
 
 struct Slot<T> {
     generation: u64,
+    /// A caller is making the value again after it grew too old.
+    remaking: bool,
     value: Option<(Instant, T)>,
     /// The last value kept, even once too old or cleared: used only while the database is away.
     last: Option<T>,
@@ -25,6 +27,7 @@ impl<T: Clone> Memo<T> {
         Self {
             slot: Mutex::new(Slot {
                 generation: 0,
+                remaking: false,
                 value: None,
                 last: None,
             }),
@@ -38,6 +41,31 @@ impl<T: Clone> Memo<T> {
         let (made, value) = slot.value.as_ref()?;
         let young = self.max_age.is_none_or(|max| made.elapsed() < max);
         (young && still_good(value)).then(|| value.clone())
+    }
+
+    /// The kept value if young; else, when it only grew old (no change cleared it) and another
+    /// caller is already making it again, the old one meanwhile, so the callers in flight read the
+    /// store once instead of each of them (and none waits on a read the database may be slow to
+    /// fail). Otherwise the caller makes it: `None`, with the generation to put it under.
+    pub fn get_or_remake(&self) -> Result<T, Remake<'_, T>> {
+        let mut slot = self.slot.lock();
+        let generation = slot.generation;
+        let Some((made, value)) = slot.value.as_ref() else {
+            return Err(Remake {
+                memo: self,
+                generation,
+                claimed: false,
+            });
+        };
+        if self.max_age.is_none_or(|max| made.elapsed() < max) || slot.remaking {
+            return Ok(value.clone());
+        }
+        slot.remaking = true;
+        Err(Remake {
+            memo: self,
+            generation,
+            claimed: true,
+        })
     }
 
     /// Taken before reading the store for a new value.
@@ -66,6 +94,28 @@ impl<T: Clone> Memo<T> {
     }
 }
 
+/// A value to make again (see [`Memo::get_or_remake`]); dropped without a `put` (the read
+/// failed), it lets the next caller try.
+pub struct Remake<'a, T: Clone> {
+    memo: &'a Memo<T>,
+    generation: u64,
+    claimed: bool,
+}
+
+impl<T: Clone> Remake<'_, T> {
+    pub fn put(self, value: T) {
+        self.memo.put(self.generation, value);
+    }
+}
+
+impl<T: Clone> Drop for Remake<'_, T> {
+    fn drop(&mut self) {
+        if self.claimed {
+            self.memo.slot.lock().remaking = false;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +141,31 @@ mod tests {
         assert_eq!(memo.get(|_| true), None);
         memo.clear();
         assert_eq!(memo.last(), Some(1), "kept for when the database is away");
+    }
+
+    #[test]
+    fn one_caller_remakes_an_old_value_while_the_others_read_it() {
+        let memo: Memo<u32> = Memo::new(Some(Duration::ZERO));
+        let Err(first) = memo.get_or_remake() else {
+            panic!("nothing kept yet")
+        };
+        first.put(1);
+        // Too old: the first caller remakes it, the others meanwhile read the old one.
+        let Err(remaking) = memo.get_or_remake() else {
+            panic!("too old")
+        };
+        assert_eq!(memo.get_or_remake().ok(), Some(1));
+        assert_eq!(memo.get_or_remake().ok(), Some(1));
+        // Its read failed: the next caller tries.
+        drop(remaking);
+        let Err(second) = memo.get_or_remake() else {
+            panic!("no one is remaking it")
+        };
+        assert_eq!(memo.get_or_remake().ok(), Some(1));
+        second.put(2);
+        // A change is never served old: every caller reads the store.
+        memo.clear();
+        assert!(memo.get_or_remake().is_err());
+        assert!(memo.get_or_remake().is_err());
     }
 }

@@ -166,12 +166,13 @@ impl ReadSide {
     }
 
     /// The most read articles of the last 7 days, recomputed at most once a minute and after
-    /// every change.
+    /// every change. Once a minute one request reads the ranking while the others in flight show
+    /// the one before.
     pub async fn most_read(&self) -> Result<MostRead, StoreError> {
-        if let Some(list) = self.most_read.get(|_| true) {
-            return Ok(list);
-        }
-        let generation = self.most_read.generation();
+        let remake = match self.most_read.get_or_remake() {
+            Ok(list) => return Ok(list),
+            Err(remake) => remake,
+        };
         let since = format::day_key(time::OffsetDateTime::now_utc() - time::Duration::days(6));
         let ranked = match self.store.most_read(&since, 6).await {
             Ok(ranked) => ranked,
@@ -189,7 +190,7 @@ impl ReadSide {
             serial: MOST_READ_SERIAL.fetch_add(1, Ordering::Relaxed),
             list: Arc::new(list),
         };
-        self.most_read.put(generation, list.clone());
+        remake.put(list.clone());
         Ok(list)
     }
 
