@@ -75,12 +75,14 @@ impl Store {
         // Every visitor row this booking touches, in one key order: a report's upsert, a cookie's
         // takeover of an address hash, or both. Two nodes booking at once then wait for each
         // other's rows in the same order and never deadlock.
-        let mut rows: std::collections::BTreeMap<i64, (Option<&VisitorMark>, bool)> =
+        // The second value: when a cookie took the row over, if one did.
+        let mut rows: std::collections::BTreeMap<i64, (Option<&VisitorMark>, Option<i64>)> =
             std::collections::BTreeMap::new();
         for v in &booking.visitors {
             rows.entry(v.visitor).or_default().0 = Some(v);
             if let Some(address) = v.replaces {
-                rows.entry(address).or_default().1 = true;
+                let replaced = &mut rows.entry(address).or_default().1;
+                *replaced = Some(replaced.unwrap_or(v.last_at).max(v.last_at));
             }
         }
         let mut visits = booking.unmarked_visits;
@@ -92,13 +94,14 @@ impl Store {
                         "INSERT INTO visitor_seen (visitor, visit_start, visit_id, last_at, online) \
                          VALUES ($1, $2, $3, $4, TRUE) \
                          ON CONFLICT (visitor) DO UPDATE SET \
-                         visit_start = CASE WHEN visitor_seen.last_at < excluded.visit_start - $5 \
+                         visit_start = CASE WHEN visitor_seen.visit_start < 0 \
+                         OR visitor_seen.last_at < excluded.visit_start - $5 \
                          THEN excluded.visit_start ELSE visitor_seen.visit_start END, \
-                         visit_id = CASE WHEN visitor_seen.last_at < excluded.visit_start - $5 \
+                         visit_id = CASE WHEN visitor_seen.visit_start < 0 \
+                         OR visitor_seen.last_at < excluded.visit_start - $5 \
                          THEN excluded.visit_id ELSE visitor_seen.visit_id END, \
                          last_at = CASE WHEN visitor_seen.last_at > excluded.last_at \
-                         THEN visitor_seen.last_at ELSE excluded.last_at END, \
-                         online = TRUE \
+                         THEN visitor_seen.last_at ELSE excluded.last_at END \
                          RETURNING visit_id",
                     )
                     .bind(visitor)
@@ -117,13 +120,21 @@ impl Store {
                     }
                 }
             }
-            if replaced {
+            if let Some(at) = replaced {
+                // The node that counted the address hash may book it after this one: a row that
+                // is not there yet is kept as taken over (online FALSE, no visit yet: a negative
+                // start), so that booking counts its visit but not one more visitor online.
                 on_db!(&mut tx, tx c => {
-                    sqlx::query("UPDATE visitor_seen SET online = FALSE WHERE visitor = $1")
-                        .bind(visitor)
-                        .execute(&mut *c)
-                        .await
-                        .map(|_| ())
+                    sqlx::query(
+                        "INSERT INTO visitor_seen (visitor, visit_start, visit_id, last_at, online) \
+                         VALUES ($1, -1, 0, $2, FALSE) \
+                         ON CONFLICT (visitor) DO UPDATE SET online = FALSE",
+                    )
+                    .bind(visitor)
+                    .bind(at)
+                    .execute(&mut *c)
+                    .await
+                    .map(|_| ())
                 })?;
             }
         }

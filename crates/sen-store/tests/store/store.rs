@@ -574,6 +574,45 @@ dual_test!(
     }
 );
 
+dual_test!(
+    a_cookie_booked_before_the_address_it_took_over_is_one_visitor,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let day = "2026-11-27";
+        let t = 1_764_200_000;
+        // Node B books first: the cookie (201) that took over the address hash (200) of the
+        // browser's first request, which node A counted as a visit and books a moment later.
+        let b = store
+            .flush_counts(&Booking {
+                day: day.into(),
+                visitors: vec![VisitorMark {
+                    replaces: Some(200),
+                    ..seen(201, t, t + 5, false)
+                }],
+                ..Booking::default()
+            })
+            .await
+            .expect("b");
+        assert_eq!(b.visits, 0);
+        let a = store
+            .flush_counts(&Booking {
+                day: day.into(),
+                visitors: vec![seen(200, t, t, true)],
+                ..Booking::default()
+            })
+            .await
+            .expect("a");
+        assert_eq!((a.visits, a.duplicate_visits), (1, 0), "A's visit stands");
+        assert_eq!(
+            store.online_visitors(t - 300).await.expect("online"),
+            1,
+            "one browser online"
+        );
+        let visits = store.visit_totals(day, day).await.expect("visits");
+        assert_eq!(visits.today, 1);
+    }
+);
+
 fn bundle() -> Bundle {
     let mut input = ArticleInput::new("Bài mẫu", 0);
     input.status = ArticleStatus::Published;
