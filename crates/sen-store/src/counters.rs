@@ -82,7 +82,7 @@ impl Store {
             rows.entry(v.visitor).or_default().0 = Some(v);
             if let Some(address) = v.replaces {
                 let replaced = &mut rows.entry(address).or_default().1;
-                *replaced = Some(replaced.unwrap_or(v.last_at).max(v.last_at));
+                *replaced = Some(replaced.map_or(v.last_at, |at| at.max(v.last_at)));
             }
         }
         let mut visits = booking.unmarked_visits;

@@ -39,14 +39,17 @@ impl<T: Clone> Memo<T> {
     pub fn get(&self, still_good: impl FnOnce(&T) -> bool) -> Option<T> {
         let slot = self.slot.lock();
         let (made, value) = slot.value.as_ref()?;
-        let young = self.max_age.is_none_or(|max| made.elapsed() < max);
-        (young && still_good(value)).then(|| value.clone())
+        (self.young(made) && still_good(value)).then(|| value.clone())
+    }
+
+    fn young(&self, made: &Instant) -> bool {
+        self.max_age.is_none_or(|max| made.elapsed() < max)
     }
 
     /// The kept value if young; else, when it only grew old (no change cleared it) and another
     /// caller is already making it again, the old one meanwhile, so the callers in flight read the
     /// store once instead of each of them (and none waits on a read the database may be slow to
-    /// fail). Otherwise the caller makes it: `None`, with the generation to put it under.
+    /// fail). Otherwise the caller makes it: the `Remake` to put it with.
     pub fn get_or_remake(&self) -> Result<T, Remake<'_, T>> {
         let mut slot = self.slot.lock();
         let generation = slot.generation;
@@ -57,7 +60,7 @@ impl<T: Clone> Memo<T> {
                 claimed: false,
             });
         };
-        if self.max_age.is_none_or(|max| made.elapsed() < max) || slot.remaking {
+        if self.young(made) || slot.remaking {
             return Ok(value.clone());
         }
         slot.remaking = true;
