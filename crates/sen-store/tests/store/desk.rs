@@ -632,17 +632,18 @@ dual_test!(
             .create_article(&actor(&editor), direct)
             .await
             .expect("create published");
-        // One scheduled a second ahead still is.
-        let mut soon = ArticleInput::new("Hẹn giờ một giây", news);
+        // One scheduled ahead still is. Publication times are kept to the second, so "3 s ahead"
+        // is 2 to 3 s: a slow machine's write still lands before it (at 1 s it did not, on CI).
+        let mut soon = ArticleInput::new("Hẹn giờ ba giây", news);
         soon.status = ArticleStatus::Published;
-        soon.published_at = Some(OffsetDateTime::now_utc() + Duration::seconds(1));
+        soon.published_at = Some(OffsetDateTime::now_utc() + Duration::seconds(3));
         let soon = store
             .create_article(&actor(&editor), soon)
             .await
             .expect("schedule");
 
         let run = store
-            .run_schedule(OffsetDateTime::now_utc() + Duration::seconds(3))
+            .run_schedule(OffsetDateTime::now_utc() + Duration::seconds(5))
             .await
             .expect("run");
         assert_eq!(run.published, vec![soon.id]);
