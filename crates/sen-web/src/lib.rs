@@ -9,6 +9,7 @@
 mod admin;
 mod api;
 mod app;
+mod around;
 pub mod context;
 mod error;
 mod identity;

@@ -8,14 +8,14 @@ use std::{
 };
 
 use axum::{
-    extract::{ConnectInfo, MatchedPath, Request, State},
-    http::{HeaderMap, HeaderValue, header},
-    middleware::Next,
+    extract::{ConnectInfo, MatchedPath, Request},
+    http::{HeaderMap, HeaderValue, Method, Uri, header},
     response::Response,
 };
 
 use crate::{
     app::App,
+    around::Around,
     identity::{ClientAddr, client_address, forwarded_for},
 };
 
@@ -29,37 +29,63 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
     base-uri 'self'; form-action 'self'; object-src 'none'";
 
 /// On every request: the client address, a request id, one log line, and metrics by route.
-pub async fn observe(State(app): State<App>, mut req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let forwarded = forwarded_for(req.headers());
-    let client = client_address(peer, forwarded.as_deref(), &app.config.trusted_proxies);
-    req.extensions_mut().insert(ClientAddr(client));
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let method = req.method().clone();
-    let uri = req.uri().clone();
-    let seq = REQUEST_ID.fetch_add(1, Ordering::Relaxed);
-    let mut response = next.run(req).await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    let id = format!("{}-{seq:x}", app.config.node_id);
-    let client = client.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-    tracing::info!(target: "sen::http", id = %id, %method, path = uri.path(), status, micros = elapsed.as_micros() as u64, client = %client);
-    app.metrics.request(
-        route.as_ref().map_or("unmatched", |r| r.as_str()),
-        status,
-        elapsed,
-    );
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        headers.insert("x-request-id", value);
+#[derive(Clone)]
+pub struct Observe(pub App);
+
+/// What `Observe` keeps of a request for its log line and metrics.
+pub struct Seen {
+    started: Instant,
+    route: Option<MatchedPath>,
+    method: Method,
+    uri: Uri,
+    seq: u64,
+    client: Option<IpAddr>,
+}
+
+impl Around for Observe {
+    type Kept = Seen;
+
+    fn before(&self, req: &mut Request) -> Seen {
+        let started = Instant::now();
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let forwarded = forwarded_for(req.headers());
+        let client = client_address(peer, forwarded.as_deref(), &self.0.config.trusted_proxies);
+        req.extensions_mut().insert(ClientAddr(client));
+        Seen {
+            started,
+            route: req.extensions().get::<MatchedPath>().cloned(),
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            seq: REQUEST_ID.fetch_add(1, Ordering::Relaxed),
+            client,
+        }
     }
-    security_headers(headers, app.config.is_https());
-    response
+
+    async fn after(self, seen: Seen, mut response: Response) -> Response {
+        let app = self.0;
+        let elapsed = seen.started.elapsed();
+        let status = response.status().as_u16();
+        let id = format!("{}-{:x}", app.config.node_id, seen.seq);
+        let client = seen
+            .client
+            .map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+        tracing::info!(target: "sen::http", id = %id, method = %seen.method, path = seen.uri.path(), status, micros = elapsed.as_micros() as u64, client = %client);
+        app.metrics.request(
+            seen.route.as_ref().map_or("unmatched", |r| r.as_str()),
+            status,
+            elapsed,
+        );
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            headers.insert("x-request-id", value);
+        }
+        security_headers(headers, app.config.is_https());
+        response
+    }
 }
 
 /// Headers that keep a browser from sniffing types, leaking paths, framing the site elsewhere or

@@ -10,9 +10,9 @@
 //! Every request first goes through `observe` (client address, request id, log line, metrics,
 //! security headers).
 
-use axum::{Router, middleware::from_fn_with_state, routing::get};
+use axum::{Router, routing::get};
 
-use crate::{admin, api, app::App, observe::observe, ops, pages, preview};
+use crate::{admin, api, app::App, around::AroundLayer, observe::Observe, ops, pages, preview};
 
 impl App {
     pub fn router(&self) -> Router {
@@ -25,7 +25,7 @@ impl App {
             .route("/trang/{slug}", get(pages::page))
             .route("/xem-truoc/{token}", get(preview::show))
             .fallback(pages::not_found)
-            .layer(from_fn_with_state(self.clone(), pages::public_layer));
+            .layer(AroundLayer(pages::PublicLayer(self.clone())));
         let (api, _) = api::router();
         Router::new()
             .route("/static/{*file}", get(pages::static_file))
@@ -35,7 +35,7 @@ impl App {
             .merge(api)
             .merge(admin::router(self))
             .merge(public)
-            .layer(from_fn_with_state(self.clone(), observe))
+            .layer(AroundLayer(Observe(self.clone())))
             .with_state(self.clone())
     }
 }

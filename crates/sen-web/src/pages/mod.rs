@@ -54,15 +54,15 @@ pub use static_page::page;
 
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::Request,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use minijinja::Value;
 
 use crate::{
     app::App,
+    around::Around,
     context::{self, Meta},
     error::{Error, ErrorCode, ErrorPage},
     identity::{
@@ -224,84 +224,97 @@ where
 /// A browser's first request has no cookie: its visit is counted under the daily-salted hash of
 /// address and User-Agent, and the id it is given is remembered at once, with its view, so the same
 /// browser coming back with the cookie is neither a second visit nor a second view.
-pub async fn public_layer(State(app): State<App>, mut req: Request, next: Next) -> Response {
-    let client = req
-        .extensions()
-        .get::<ClientAddr>()
-        .and_then(|c| c.0)
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let bot = app.bots.is_bot(user_agent);
-    let visitors = &app.read.visitors;
-    let now = app.read.now_secs();
-    let counts = !bot && req.method() == Method::GET;
-    let mut issued = None;
-    let visitor = match cookie_value(&req, VISITOR_COOKIE).filter(|v| valid_visitor_id(v)) {
-        Some(id) => {
-            let key = app.visitor_key(id);
-            if counts {
-                // Back with the cookie another node may have given it: what was counted there
-                // with it is not counted again here.
-                if let Some((issued, article)) =
-                    cookie_value(&req, FIRST_VISIT_COOKIE).and_then(parse_first_visit)
-                    && let Some(at) = app.read.secs_at(issued)
-                    && now.saturating_sub(at) <= VISIT_GAP_SECS
-                {
-                    let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
-                    visitors.seed(key, anonymous, article, at);
-                }
-                visitors.request(key, now);
-            }
-            Visitor {
-                key,
-                has_cookie: true,
-                bot,
-            }
-        }
-        None => {
-            let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
-            if bot {
-                Visitor {
-                    key: anonymous,
-                    has_cookie: false,
-                    bot,
-                }
-            } else {
-                let id = new_visitor_id();
-                let key = app.visitor_key(&id);
+#[derive(Clone)]
+pub struct PublicLayer(pub App);
+
+impl Around for PublicLayer {
+    /// The visitor id given with this answer, if the request came without one.
+    type Kept = Option<String>;
+
+    fn before(&self, req: &mut Request) -> Option<String> {
+        let app = &self.0;
+        let client = req
+            .extensions()
+            .get::<ClientAddr>()
+            .and_then(|c| c.0)
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let bot = app.bots.is_bot(user_agent);
+        let visitors = &app.read.visitors;
+        let now = app.read.now_secs();
+        let counts = !bot && req.method() == Method::GET;
+        let mut issued = None;
+        let visitor = match cookie_value(req, VISITOR_COOKIE).filter(|v| valid_visitor_id(v)) {
+            Some(id) => {
+                let key = app.visitor_key(id);
                 if counts {
-                    visitors.request(anonymous, now);
-                    visitors.remember(key, anonymous, now);
+                    // Back with the cookie another node may have given it: what was counted there
+                    // with it is not counted again here.
+                    if let Some((issued, article)) =
+                        cookie_value(req, FIRST_VISIT_COOKIE).and_then(parse_first_visit)
+                        && let Some(at) = app.read.secs_at(issued)
+                        && now.saturating_sub(at) <= VISIT_GAP_SECS
+                    {
+                        let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
+                        visitors.seed(key, anonymous, article, at);
+                    }
+                    visitors.request(key, now);
                 }
-                issued = Some(id);
                 Visitor {
                     key,
-                    has_cookie: false,
+                    has_cookie: true,
                     bot,
                 }
             }
-        }
-    };
-    req.extensions_mut().insert(visitor);
-    let mut response = next.run(req).await;
-    if let Some(ErrorPage(error)) = response.extensions().get::<ErrorPage>().cloned() {
-        response = error_page(&app, &error).await;
+            None => {
+                let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
+                if bot {
+                    Visitor {
+                        key: anonymous,
+                        has_cookie: false,
+                        bot,
+                    }
+                } else {
+                    let id = new_visitor_id();
+                    let key = app.visitor_key(&id);
+                    if counts {
+                        visitors.request(anonymous, now);
+                        visitors.remember(key, anonymous, now);
+                    }
+                    issued = Some(id);
+                    Visitor {
+                        key,
+                        has_cookie: false,
+                        bot,
+                    }
+                }
+            }
+        };
+        req.extensions_mut().insert(visitor);
+        issued
     }
-    if let Some(id) = issued {
-        let https = app.config.is_https();
-        let viewed = response.extensions().get::<ViewedArticle>().map(|v| v.0);
-        let first = first_visit_cookie(app.read.unix_now(), viewed, https);
-        for cookie in [visitor_cookie(&id, https), first] {
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
+
+    async fn after(self, issued: Option<String>, mut response: Response) -> Response {
+        let app = self.0;
+        if let Some(ErrorPage(error)) = response.extensions().get::<ErrorPage>().cloned() {
+            response = error_page(&app, &error).await;
+        }
+        if let Some(id) = issued {
+            let https = app.config.is_https();
+            let viewed = response.extensions().get::<ViewedArticle>().map(|v| v.0);
+            let first = first_visit_cookie(app.read.unix_now(), viewed, https);
+            for cookie in [visitor_cookie(&id, https), first] {
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
             }
         }
+        response
     }
-    response
 }
 
 pub async fn not_found() -> Error {

@@ -177,9 +177,10 @@ impl ViewCounters {
 }
 
 /// A bounded map that forgets its stalest half at once. Inserts go to the young generation; when
-/// it is full it becomes the old one and the old one is let go. Every operation is O(1) (the
-/// let-go map is freed by the caller, outside its lock), and the newest `capacity / 2` keys are
-/// always remembered, whatever the load.
+/// it is full it becomes the old one and the old one is emptied to be the young one: its table is
+/// kept, so a busy site never regrows (and rehashes) a fresh one. Every operation is O(1) amortised
+/// (emptying clears one control byte per slot), and the newest `capacity / 2` keys are always
+/// remembered, whatever the load.
 struct Recent<K, V> {
     young: HashMap<K, V>,
     old: HashMap<K, V>,
@@ -206,16 +207,14 @@ impl<K: Hash + Eq + Copy, V: Copy> Recent<K, V> {
         }
     }
 
-    /// Keeps `value` as the newest; returns the generation let go, if this insert filled the young one.
-    #[must_use]
-    fn insert(&mut self, key: K, value: V) -> Option<HashMap<K, V>> {
+    /// Keeps `value` as the newest.
+    fn insert(&mut self, key: K, value: V) {
         self.old.remove(&key);
         self.young.insert(key, value);
-        if self.young.len() < self.half {
-            return None;
+        if self.young.len() >= self.half {
+            std::mem::swap(&mut self.young, &mut self.old);
+            self.young.clear();
         }
-        let young = std::mem::take(&mut self.young);
-        Some(std::mem::replace(&mut self.old, young))
     }
 
     fn values(&self) -> impl Iterator<Item = &V> {
@@ -364,11 +363,9 @@ impl Visitors {
         }
         self.remember(visitor, counted_as, issued);
         if let Some(article) = article {
-            drop(
-                self.views[Self::shard_of(visitor)]
-                    .lock()
-                    .insert((visitor, article), issued),
-            );
+            self.views[Self::shard_of(visitor)]
+                .lock()
+                .insert((visitor, article), issued);
         }
     }
 
@@ -378,7 +375,7 @@ impl Visitors {
 
     /// A visitor made a public request at second `now`: starts a visit after a gap of 30 minutes.
     pub fn request(&self, visitor: u64, now: u64) {
-        let (handed_over, let_go) = {
+        let handed_over = {
             let mut shard = self.seen[Self::shard_of(visitor)].lock();
             let last = shard.get(&visitor);
             let gap = last.map(|last| now.saturating_sub(last.at));
@@ -399,9 +396,9 @@ impl Visitors {
                 requested: true,
                 stands_for: None,
             };
-            (takes_over, shard.insert(visitor, seen))
+            shard.insert(visitor, seen);
+            takes_over
         };
-        drop(let_go);
         if let Some(address) = handed_over
             && let Some(seen) = self.seen[Self::shard_of(address)].lock().get_mut(&address)
         {
@@ -418,24 +415,20 @@ impl Visitors {
             requested: false,
             stands_for: Some(counted_as),
         };
-        let let_go = self.seen[Self::shard_of(visitor)]
+        self.seen[Self::shard_of(visitor)]
             .lock()
             .insert(visitor, seen);
-        drop(let_go);
     }
 
     /// Whether a view of `article` by this visitor counts: once per 30 minutes.
     pub fn view_counts(&self, visitor: u64, article: i64, now: u64) -> bool {
-        let let_go = {
-            let mut views = self.views[Self::shard_of(visitor)].lock();
-            if let Some(last) = views.get(&(visitor, article))
-                && now.saturating_sub(last) <= VISIT_GAP_SECS
-            {
-                return false;
-            }
-            views.insert((visitor, article), now)
-        };
-        drop(let_go);
+        let mut views = self.views[Self::shard_of(visitor)].lock();
+        if let Some(last) = views.get(&(visitor, article))
+            && now.saturating_sub(last) <= VISIT_GAP_SECS
+        {
+            return false;
+        }
+        views.insert((visitor, article), now);
         true
     }
 
@@ -592,6 +585,31 @@ mod tests {
         let remembered: usize = v.seen.iter().map(|s| s.lock().len()).sum();
         assert!(remembered <= 256 + SHARDS * 16);
         assert_eq!(v.take_visits(), 100_000, "every new visitor still counts");
+    }
+
+    #[test]
+    fn a_generation_let_go_is_reused_not_regrown() {
+        let mut recent = Recent::new(64);
+        // The 32nd insert fills the young half: it becomes old, and the old one (never used yet)
+        // is emptied to be the young one.
+        for key in 0..32u64 {
+            recent.insert(key, key);
+        }
+        assert_eq!((recent.young.len(), recent.old.len()), (0, 32));
+        // From the second turn on, the table let go is the one the young generation fills.
+        for key in 32..64u64 {
+            recent.insert(key, key);
+        }
+        let table = recent.young.capacity();
+        assert!(table >= 32, "the let-go table is kept: {table}");
+        assert_eq!(recent.get(&0), None, "the stalest half is forgotten");
+        assert_eq!(recent.get(&40), Some(40));
+        assert_eq!(recent.len(), 32);
+        for key in 64..96u64 {
+            recent.insert(key, key);
+        }
+        assert_eq!(recent.young.capacity(), table, "and kept again");
+        assert_eq!(recent.get(&70), Some(70));
     }
 
     #[test]
