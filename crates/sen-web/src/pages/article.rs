@@ -22,9 +22,10 @@ use crate::{
 };
 
 /// Counts a view of an article page, as the rules say: GET only, no bots, a visitor with our cookie
-/// once per 30 minutes, a client without it every time. The view is remembered under the visitor's
-/// key either way: a first view remembered under the cookie it was just given is not counted again
-/// when that browser comes back with it.
+/// once per 30 minutes, a client without it every time. A view without the cookie is not
+/// remembered here: the first-visit cookie given with the answer names the article, and the
+/// browser coming back with both is remembered then (`Visitors::seed`), so that view is not
+/// counted again — and a client that never comes back costs no memory.
 ///
 /// A counted view by a visitor with a cookie carries a mark, so that the booking settles it with
 /// the views other nodes counted. Returns whether the view counted.
@@ -35,8 +36,7 @@ fn count_view(app: &App, method: &Method, visitor: Option<&Visitor>, article: i6
         app.read.views.touch(article, now);
         return false;
     }
-    let fresh = app.read.visitors.view_counts(visitor.key, article, now);
-    if fresh || !visitor.has_cookie {
+    if !visitor.has_cookie || app.read.visitors.view_counts(visitor.key, article, now) {
         let mark = visitor
             .has_cookie
             .then(|| (visitor.key as i64, app.read.unix_now()));

@@ -222,8 +222,9 @@ where
 /// error pages.
 ///
 /// A browser's first request has no cookie: its visit is counted under the daily-salted hash of
-/// address and User-Agent, and the id it is given is remembered at once, with its view, so the same
-/// browser coming back with the cookie is neither a second visit nor a second view.
+/// address and User-Agent, and it is given an id with a 30-minute first-visit cookie naming when
+/// and what it read. Coming back with both (to this node or another), the id is remembered as
+/// standing for that hash, with that view, so it is neither a second visit nor a second view.
 #[derive(Clone)]
 pub struct PublicLayer(pub App);
 
@@ -281,9 +282,10 @@ impl Around for PublicLayer {
                 } else {
                     let id = new_visitor_id();
                     let key = app.visitor_key(&id);
+                    // Its cookie is remembered when it comes back with it (and with the
+                    // first-visit cookie): a client that never does costs no memory.
                     if counts {
                         visitors.request(anonymous, now);
-                        visitors.remember(key, anonymous, now);
                     }
                     issued = Some(id);
                     Visitor {

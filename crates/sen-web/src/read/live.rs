@@ -15,6 +15,7 @@ use parking_lot::Mutex;
 use rustc_hash::FxHashMap as HashMap;
 use sen_store::{ArticleViews, VisitorMark};
 use sha2::{Digest, Sha256};
+use std::collections::hash_map::Entry;
 
 /// A repeat view or request by one visitor within this many seconds belongs to the same visit.
 pub const VISIT_GAP_SECS: u64 = 30 * 60;
@@ -209,12 +210,30 @@ impl<K: Hash + Eq + Copy, V: Copy> Recent<K, V> {
 
     /// Keeps `value` as the newest.
     fn insert(&mut self, key: K, value: V) {
-        self.old.remove(&key);
-        self.young.insert(key, value);
+        self.update(key, |_| (value, ()));
+    }
+
+    /// Keeps what `f` makes of the value under `key` as the newest, and returns what `f` says
+    /// besides: one lookup in each generation (a visitor's key is rarely in a cache line yet, so
+    /// each lookup is a memory read).
+    fn update<R>(&mut self, key: K, f: impl FnOnce(Option<V>) -> (V, R)) -> R {
+        let out = match self.young.entry(key) {
+            Entry::Occupied(mut slot) => {
+                let (value, out) = f(Some(*slot.get()));
+                *slot.get_mut() = value;
+                return out;
+            }
+            Entry::Vacant(slot) => {
+                let (value, out) = f(self.old.remove(&key));
+                slot.insert(value);
+                out
+            }
+        };
         if self.young.len() >= self.half {
             std::mem::swap(&mut self.young, &mut self.old);
             self.young.clear();
         }
+        out
     }
 
     fn values(&self) -> impl Iterator<Item = &V> {
@@ -375,30 +394,29 @@ impl Visitors {
 
     /// A visitor made a public request at second `now`: starts a visit after a gap of 30 minutes.
     pub fn request(&self, visitor: u64, now: u64) {
-        let handed_over = {
-            let mut shard = self.seen[Self::shard_of(visitor)].lock();
-            let last = shard.get(&visitor);
-            let gap = last.map(|last| now.saturating_sub(last.at));
-            let new_visit = gap.is_none_or(|gap| gap > VISIT_GAP_SECS);
-            if new_visit {
-                self.pending_visits.fetch_add(1, Ordering::Relaxed);
-            }
-            let takes_over = last.and_then(|l| l.stands_for);
-            self.report(visitor, now, new_visit, takes_over);
-            let was_online = (last.is_some_and(|l| l.requested) || takes_over.is_some())
-                && gap.is_some_and(|g| g <= ONLINE_WINDOW_SECS);
-            // Online until the next sweep recounts exactly.
-            if !was_online {
-                self.online.fetch_add(1, Ordering::Relaxed);
-            }
-            let seen = Seen {
-                at: now,
-                requested: true,
-                stands_for: None,
-            };
-            shard.insert(visitor, seen);
-            takes_over
-        };
+        let handed_over = self.seen[Self::shard_of(visitor)]
+            .lock()
+            .update(visitor, |last| {
+                let gap = last.map(|last| now.saturating_sub(last.at));
+                let new_visit = gap.is_none_or(|gap| gap > VISIT_GAP_SECS);
+                if new_visit {
+                    self.pending_visits.fetch_add(1, Ordering::Relaxed);
+                }
+                let takes_over = last.and_then(|l| l.stands_for);
+                self.report(visitor, now, new_visit, takes_over);
+                let was_online = (last.is_some_and(|l| l.requested) || takes_over.is_some())
+                    && gap.is_some_and(|g| g <= ONLINE_WINDOW_SECS);
+                // Online until the next sweep recounts exactly.
+                if !was_online {
+                    self.online.fetch_add(1, Ordering::Relaxed);
+                }
+                let seen = Seen {
+                    at: now,
+                    requested: true,
+                    stands_for: None,
+                };
+                (seen, takes_over)
+            });
         if let Some(address) = handed_over
             && let Some(seen) = self.seen[Self::shard_of(address)].lock().get_mut(&address)
         {
@@ -422,14 +440,12 @@ impl Visitors {
 
     /// Whether a view of `article` by this visitor counts: once per 30 minutes.
     pub fn view_counts(&self, visitor: u64, article: i64, now: u64) -> bool {
-        let mut views = self.views[Self::shard_of(visitor)].lock();
-        if let Some(last) = views.get(&(visitor, article))
-            && now.saturating_sub(last) <= VISIT_GAP_SECS
-        {
-            return false;
-        }
-        views.insert((visitor, article), now);
-        true
+        self.views[Self::shard_of(visitor)]
+            .lock()
+            .update((visitor, article), |last| match last {
+                Some(last) if now.saturating_sub(last) <= VISIT_GAP_SECS => (last, false),
+                _ => (now, true),
+            })
     }
 
     /// Recounts the visitors online (those with a request in the last 5 minutes).

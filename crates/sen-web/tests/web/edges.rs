@@ -20,6 +20,18 @@ async fn stats(node: &Node) -> Value {
     json(node, "/api/v1/stats").await.1
 }
 
+/// The cookies an answer gave, as a browser sends them back: `sen_v=…; sen_f=…`.
+fn given_cookies(answer: &reqwest::Response) -> String {
+    let cookies: Vec<&str> = answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    cookies.join("; ")
+}
+
 dual_test!(
     a_first_view_and_its_new_cookie_count_once,
     |backend| async move {
@@ -31,19 +43,13 @@ dual_test!(
         let today = stats(&node).await["today"].as_i64().expect("today");
         let first = client().get(node.url(&path)).send().await.expect("get");
         assert_eq!(first.status(), 200);
-        let cookie = first.headers()["set-cookie"]
-            .to_str()
-            .expect("cookie")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_string();
-        assert!(cookie.starts_with("sen_v="), "{cookie}");
-        // The same browser reloads, now with the cookie it was given.
+        let cookies = given_cookies(&first);
+        assert!(cookies.starts_with("sen_v="), "{cookies}");
+        // The same browser reloads, now with the cookies it was given.
         for _ in 0..3 {
             let again = client()
                 .get(node.url(&path))
-                .header("cookie", &cookie)
+                .header("cookie", &cookies)
                 .send()
                 .await
                 .expect("get");
@@ -96,6 +102,44 @@ dual_test!(
             "five views, one counted"
         );
         assert_eq!(stats(&node).await["today"], today + 1, "one visit");
+        node.stop().await;
+    }
+);
+
+dual_test!(
+    clients_without_cookies_do_not_crowd_out_the_visitors_remembered,
+    |backend| async move {
+        let store = testing::store(backend).await;
+        let ids = seed(&store).await;
+        let config = WebConfig {
+            visitor_capacity: 256,
+            ..config()
+        };
+        let node = Node::start(store, config).await;
+        let c = client();
+        let path = article_path(&node, ids[4]).await;
+        let before = views(&node, ids[4]).await;
+        let reader = format!("sen_v={:032x}", 0xbeef_u32);
+        let view = |cookie: Option<&str>| {
+            let mut request = c.get(node.url(&path));
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", cookie);
+            }
+            request.send()
+        };
+        view(Some(&reader)).await.expect("get");
+        // A flood of requests without cookies (a script that never keeps them), eight times the
+        // visitors remembered: each counts, none is remembered in the reader's place.
+        for _ in 0..2_000 {
+            let answer = view(None).await.expect("get");
+            assert!(answer.headers().get("set-cookie").is_some());
+        }
+        view(Some(&reader)).await.expect("get");
+        assert_eq!(
+            views(&node, ids[4]).await,
+            before + 2_001,
+            "the reader's second view within 30 minutes does not count"
+        );
         node.stop().await;
     }
 );
@@ -496,15 +540,8 @@ dual_test!(
         let before = views(&a, ids[7]).await;
         let today = stats(&a).await["today"].as_i64().expect("today");
         let first = client().get(a.url(&path)).send().await.expect("get");
-        let cookies: Vec<String> = first
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
-            .collect();
-        assert_eq!(cookies.len(), 2, "{cookies:?}");
-        assert!(cookies[1].starts_with("sen_f="), "{cookies:?}");
-        let jar = cookies.join("; ");
+        let jar = given_cookies(&first);
+        assert!(jar.contains("; sen_f="), "{jar}");
         // The browser reloads; the balancer sends it to the other node.
         for _ in 0..3 {
             client()
