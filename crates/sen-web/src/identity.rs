@@ -21,9 +21,11 @@ pub const FIRST_VISIT_COOKIE: &str = "sen_f";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
-/// Who is reading: the key their visits and views are remembered under.
+/// Who is reading.
 #[derive(Debug, Clone, Copy)]
 pub struct Visitor {
+    /// The key their visits and views are remembered under: their cookie's, or without one the
+    /// daily-salted hash of address and User-Agent (their visit's).
     pub key: u64,
     /// Came with sen's cookie. A client without it is counted on every view: it can't be told apart.
     pub has_cookie: bool,

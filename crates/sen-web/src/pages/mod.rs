@@ -22,19 +22,11 @@ pub async fn preview_page(app: &App, article: sen_core::Article) -> Result<Respo
             PageError::Moved(_) => Error::not_found(),
         })?;
     let template = crate::read::cache::Template::parse(html);
-    let values = template
-        .slots()
-        .iter()
-        .map(|slot| match slot {
-            crate::read::cache::Slot::Views => {
-                sen_core::format::number(u64::try_from(views).unwrap_or(0))
-            }
-            other => sen_core::format::number(
-                u64::try_from(app.read.live_value(*other, None)).unwrap_or(0),
-            ),
-        })
-        .collect();
-    let mut response = Response::new(Body::new(template.fill(values)));
+    let values = live_values(template.slots().iter().map(|slot| match slot {
+        crate::read::cache::Slot::Views => u64::try_from(views).unwrap_or(0),
+        other => u64::try_from(app.read.live_value(*other, None)).unwrap_or(0),
+    }));
+    let mut response = Response::new(Body::new(template.fill(&values)));
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -70,7 +62,7 @@ use crate::{
         first_visit_cookie, new_visitor_id, parse_first_visit, valid_visitor_id, visitor_cookie,
     },
     read::{
-        cache::CachedPage,
+        cache::{CachedPage, live_values},
         live::{VISIT_GAP_SECS, anonymous_key},
     },
 };
@@ -130,21 +122,17 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 /// Writes the live values into a page and picks the encoding.
 fn serve(app: &App, page: &CachedPage, headers: &HeaderMap, hit: bool) -> Response {
-    let values: Vec<String> = page
-        .template
-        .slots()
-        .iter()
-        .map(|slot| {
-            sen_core::format::number(
-                u64::try_from(app.read.live_value(*slot, page.article)).unwrap_or(0),
-            )
-        })
-        .collect();
+    let values = live_values(
+        page.template
+            .slots()
+            .iter()
+            .map(|slot| u64::try_from(app.read.live_value(*slot, page.article)).unwrap_or(0)),
+    );
     let gzip = accepts_gzip(headers);
     let body = if gzip {
         page.gzip(&values)
     } else {
-        page.plain(values)
+        page.plain(&values)
     };
     let mut response = Response::new(Body::new(body));
     let h = response.headers_mut();
@@ -273,26 +261,18 @@ impl Around for PublicLayer {
             }
             None => {
                 let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
-                if bot {
-                    Visitor {
-                        key: anonymous,
-                        has_cookie: false,
-                        bot,
-                    }
-                } else {
-                    let id = new_visitor_id();
-                    let key = app.visitor_key(&id);
+                if !bot {
                     // Its cookie is remembered when it comes back with it (and with the
                     // first-visit cookie): a client that never does costs no memory.
                     if counts {
                         visitors.request(anonymous, now);
                     }
-                    issued = Some(id);
-                    Visitor {
-                        key,
-                        has_cookie: false,
-                        bot,
-                    }
+                    issued = Some(new_visitor_id());
+                }
+                Visitor {
+                    key: anonymous,
+                    has_cookie: false,
+                    bot,
                 }
             }
         };

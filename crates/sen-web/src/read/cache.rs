@@ -186,17 +186,28 @@ impl Template {
     }
 
     /// The page with `values` (one per slot) written in, as chunks that share the cached parts.
-    pub fn fill(&self, values: Vec<String>) -> Chunks {
+    pub fn fill(&self, values: &[Bytes]) -> Chunks {
         let mut chunks = Chunks::with_capacity(self.parts.len() * 2);
-        let mut values = values.into_iter();
         for (i, part) in self.parts.iter().enumerate() {
             chunks.push(part.clone());
             if i < self.slots.len() {
-                chunks.push(Bytes::from(values.next().unwrap_or_default()));
+                chunks.push(values.get(i).cloned().unwrap_or_default());
             }
         }
         chunks
     }
+}
+
+/// Live values as readers see them (`13.405.422`), written into one buffer: one allocation for
+/// the lot, not two for each.
+pub fn live_values(numbers: impl ExactSizeIterator<Item = u64>) -> Vec<Bytes> {
+    let mut all = BytesMut::with_capacity(numbers.len() * 8);
+    let mut values = Vec::with_capacity(numbers.len());
+    for n in numbers {
+        all.put_slice(sen_core::format::Grouped::new(n).as_str().as_bytes());
+        values.push(all.split().freeze());
+    }
+    values
 }
 
 /// The fixed parts of a page compressed once, ready to be spliced with live values.
@@ -247,7 +258,7 @@ impl GzipParts {
         Self { deflated, crcs }
     }
 
-    fn fill(&self, template: &Template, values: &[String]) -> Chunks {
+    fn fill(&self, template: &Template, values: &[Bytes]) -> Chunks {
         let mut chunks = Chunks::with_capacity(self.deflated.len() * 2 + 2);
         chunks.push(Bytes::from_static(&GZIP_HEADER));
         let mut crc = Hasher::new();
@@ -257,7 +268,7 @@ impl GzipParts {
             crc.combine(&self.crcs[i]);
             total += template.parts[i].len() as u64;
             if i < template.slots.len() {
-                let value = values.get(i).map(String::as_bytes).unwrap_or_default();
+                let value = values.get(i).map(|v| &v[..]).unwrap_or_default();
                 // A stored block: the stream is byte-aligned after each sync flush.
                 let len = u16::try_from(value.len()).unwrap_or(0);
                 let value = &value[..usize::from(len)];
@@ -304,12 +315,12 @@ impl CachedPage {
         }
     }
 
-    pub fn plain(&self, values: Vec<String>) -> Chunks {
+    pub fn plain(&self, values: &[Bytes]) -> Chunks {
         self.template.fill(values)
     }
 
     /// The page as one gzip member; the fixed parts are compressed on first use only.
-    pub fn gzip(&self, values: &[String]) -> Chunks {
+    pub fn gzip(&self, values: &[Bytes]) -> Chunks {
         self.gzip
             .get_or_init(|| GzipParts::new(&self.template))
             .fill(&self.template, values)
@@ -493,16 +504,19 @@ mod tests {
         let t = Template::parse(html.clone());
         assert_eq!(t.slots(), &[Slot::Views, Slot::Total]);
         assert_eq!(
-            t.fill(vec!["1".into(), "2".into()]).concat(),
+            t.fill(&[Bytes::from("1"), Bytes::from("2")]).concat(),
             Bytes::from("<p>a1bc2</p>")
         );
         // A marker start with no end is dropped too; a page without markers is one part.
         let stray = Template::parse(format!("x{}y{LIVE_START}z", marker("today")));
         assert_eq!(stray.slots(), &[Slot::Today]);
-        assert_eq!(stray.fill(vec!["3".into()]).concat(), Bytes::from("x3yz"));
+        assert_eq!(
+            stray.fill(&[Bytes::from("3")]).concat(),
+            Bytes::from("x3yz")
+        );
         let plain = Template::parse("<p>plain</p>".into());
         assert!(plain.slots().is_empty());
-        assert_eq!(plain.fill(vec![]).concat(), Bytes::from("<p>plain</p>"));
+        assert_eq!(plain.fill(&[]).concat(), Bytes::from("<p>plain</p>"));
     }
 
     #[test]
@@ -515,7 +529,8 @@ mod tests {
             marker("today")
         );
         let page = CachedPage::new(&html, vec![], None);
-        let values = vec!["13.405.422".to_string(), "7".to_string(), String::new()];
+        let values = live_values([13_405_422, 7].into_iter());
+        let values = [values[0].clone(), values[1].clone(), Bytes::new()];
         let gz = page.gzip(&values).concat();
         assert!(gz.len() < html.len() / 4);
         let mut decoder = flate2::read::GzDecoder::new(&gz[..]);
@@ -523,11 +538,11 @@ mod tests {
         decoder
             .read_to_string(&mut out)
             .expect("valid gzip with a correct CRC and length");
-        assert_eq!(out.as_bytes(), &page.plain(values.clone()).concat()[..]);
+        assert_eq!(out.as_bytes(), &page.plain(&values).concat()[..]);
         // Nothing follows the member: browsers read only the first one.
         assert_eq!(decoder.into_inner().len(), 0);
         // The values can change without recompressing.
-        let again = page.gzip(&["1".into(), "2".into(), "3".into()]).concat();
+        let again = page.gzip(&live_values([1, 2, 3].into_iter())).concat();
         let mut out = String::new();
         flate2::read::GzDecoder::new(&again[..])
             .read_to_string(&mut out)
@@ -540,12 +555,15 @@ mod tests {
     fn gzip_of_a_page_without_slots_and_empty_parts() {
         for html in ["", "x", &marker("views")] {
             let page = CachedPage::new(html, vec![], None);
-            let gz = page.gzip(&["5".into()]).concat();
+            let gz = page.gzip(&[Bytes::from("5")]).concat();
             let mut out = String::new();
             flate2::read::GzDecoder::new(&gz[..])
                 .read_to_string(&mut out)
                 .expect("valid");
-            assert_eq!(out.as_bytes(), &page.plain(vec!["5".into()]).concat()[..]);
+            assert_eq!(
+                out.as_bytes(),
+                &page.plain(&[Bytes::from("5")]).concat()[..]
+            );
         }
     }
 
