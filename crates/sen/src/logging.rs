@@ -61,6 +61,7 @@ impl LogQueue {
         std::thread::Builder::new()
             .name("sen-log".into())
             .spawn(move || {
+                let mut spare = Vec::with_capacity(BLOCK);
                 loop {
                     {
                         let mut waiting = writer.waiting.lock();
@@ -68,7 +69,7 @@ impl LogQueue {
                             writer.wake.wait_for(&mut waiting, TICK);
                         }
                     }
-                    write_waiting(&writer);
+                    spare = write_waiting(&writer, spare);
                 }
             })?;
         Ok(Self { shared })
@@ -98,10 +99,18 @@ impl LogQueue {
     }
 }
 
-fn write_waiting(shared: &Shared) {
+/// Writes what is waiting, putting `spare` in its place; returns the written buffer emptied, as
+/// the next spare: two buffers take turns rather than one allocated and freed per block. One that
+/// a burst grew is let go, so the memory comes back.
+fn write_waiting(shared: &Shared, spare: Vec<u8>) -> Vec<u8> {
     let mut sink = shared.writing.lock();
-    let block = std::mem::replace(&mut *shared.waiting.lock(), Vec::with_capacity(BLOCK));
+    let mut block = std::mem::replace(&mut *shared.waiting.lock(), spare);
     write_block(&mut sink, &block);
+    if block.capacity() > 4 * BLOCK {
+        return Vec::with_capacity(BLOCK);
+    }
+    block.clear();
+    block
 }
 
 fn write_block(sink: &mut Box<dyn Write + Send>, block: &[u8]) {

@@ -2,16 +2,11 @@
 
 use std::sync::Arc;
 
-use axum::{
-    Extension,
-    extract::State,
-    http::{HeaderMap, Method},
-    response::Response,
-};
+use axum::{Extension, extract::State, http::Method, response::Response};
 use sen_core::text;
 use time::OffsetDateTime;
 
-use super::{PageError, cached, serve};
+use super::{AcceptsGzip, PageError, cached, serve};
 use crate::{
     app::App,
     context::{self, Meta},
@@ -53,7 +48,7 @@ pub async fn article(
     PathText(file): PathText,
     method: Method,
     visitor: Option<Extension<Visitor>>,
-    headers: HeaderMap,
+    gzip: AcceptsGzip,
 ) -> Result<Response, PageError> {
     let (slug, id) = parse_article_file(&file).ok_or_else(PageError::not_found)?;
     let key = format!("/tin/{file}");
@@ -78,7 +73,7 @@ pub async fn article(
     let (page, hit) = result?;
     let counted = count_view(&app, &method, visitor.as_deref(), id);
     // The count is written in after counting, so the reader sees their own view.
-    let mut response = serve(&app, &page, &headers, hit);
+    let mut response = serve(&app, &page, gzip, hit);
     if counted {
         response.extensions_mut().insert(ViewedArticle(id));
     }
@@ -143,7 +138,7 @@ pub async fn render_article(
 pub async fn print(
     State(app): State<App>,
     PathText(id): PathText,
-    headers: HeaderMap,
+    gzip: AcceptsGzip,
 ) -> Result<Response, PageError> {
     let id = positive(&id).ok_or_else(PageError::not_found)?;
     let render_app = app.clone();
@@ -163,5 +158,5 @@ pub async fn print(
         Ok((app.theme.render("print.html", ctx)?, deps, None))
     })
     .await?;
-    Ok(serve(&app, &page, &headers, hit))
+    Ok(serve(&app, &page, gzip, hit))
 }

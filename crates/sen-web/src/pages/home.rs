@@ -1,10 +1,10 @@
 //! The home page: featured, latest, the newest of each category, most read.
 
-use axum::{extract::State, http::HeaderMap, response::Response};
+use axum::{extract::State, response::Response};
 use minijinja::Value;
 use time::OffsetDateTime;
 
-use super::{PageError, cached, serve};
+use super::{AcceptsGzip, PageError, cached, serve};
 use crate::{
     app::App,
     context::{self, Meta},
@@ -12,7 +12,7 @@ use crate::{
     urls::category_path,
 };
 
-pub async fn home(State(app): State<App>, headers: HeaderMap) -> Result<Response, PageError> {
+pub async fn home(State(app): State<App>, gzip: AcceptsGzip) -> Result<Response, PageError> {
     let render_app = app.clone();
     let (page, hit) = cached(&app, "/".into(), || async move {
         let app = render_app;
@@ -66,5 +66,5 @@ pub async fn home(State(app): State<App>, headers: HeaderMap) -> Result<Response
         Ok((app.theme.render("home.html", ctx)?, deps, None))
     })
     .await?;
-    Ok(serve(&app, &page, &headers, hit))
+    Ok(serve(&app, &page, gzip, hit))
 }

@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use axum::{
     extract::{RawQuery, State},
-    http::HeaderMap,
     response::Response,
 };
 use minijinja::Value;
 use time::OffsetDateTime;
 
-use super::{PageError, Rendered, cached, serve};
+use super::{AcceptsGzip, PageError, Rendered, cached, serve};
 use crate::{
     app::App,
     context::{self, Meta},
@@ -123,7 +122,7 @@ async fn serve_list<F, Fut>(
     app: App,
     path: String,
     query: Option<String>,
-    headers: HeaderMap,
+    gzip: AcceptsGzip,
     describe: F,
 ) -> Result<Response, PageError>
 where
@@ -138,14 +137,14 @@ where
         render_list(&render_app, &chrome, list, number).await
     })
     .await?;
-    Ok(serve(&app, &page, &headers, hit))
+    Ok(serve(&app, &page, gzip, hit))
 }
 
 pub async fn category(
     State(app): State<App>,
     PathText(slug): PathText,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    gzip: AcceptsGzip,
 ) -> Result<Response, PageError> {
     let path = category_path(&slug);
     // Read again by serve_list, which refuses a bad one before this is used.
@@ -154,7 +153,7 @@ pub async fn category(
         app,
         path.clone(),
         query,
-        headers,
+        gzip,
         move |app, chrome| async move {
             let Some(c) = chrome.category_by_slug(&slug) else {
                 // A renamed category's old address moves permanently to the current one.
@@ -200,10 +199,10 @@ pub async fn tag(
     State(app): State<App>,
     PathText(slug): PathText,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    gzip: AcceptsGzip,
 ) -> Result<Response, PageError> {
     let path = tag_path(&slug);
-    serve_list(app, path.clone(), query, headers, |app, _| async move {
+    serve_list(app, path.clone(), query, gzip, |app, _| async move {
         let tag = app
             .store
             .tag_by_slug(&slug)

@@ -120,15 +120,29 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Writes the live values into a page and picks the encoding.
-fn serve(app: &App, page: &CachedPage, headers: &HeaderMap, hit: bool) -> Response {
+/// Whether the client takes gzip, read from the request's headers in place (taking the whole
+/// `HeaderMap` would copy it on every request).
+pub struct AcceptsGzip(pub bool);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AcceptsGzip {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(accepts_gzip(&parts.headers)))
+    }
+}
+
+/// Writes the live values into a page, gzipped when the client takes it.
+fn serve(app: &App, page: &CachedPage, AcceptsGzip(gzip): AcceptsGzip, hit: bool) -> Response {
     let values = live_values(
         page.template
             .slots()
             .iter()
             .map(|slot| u64::try_from(app.read.live_value(*slot, page.article)).unwrap_or(0)),
     );
-    let gzip = accepts_gzip(headers);
     let body = if gzip {
         page.gzip(&values)
     } else {
@@ -182,12 +196,14 @@ where
     let stale = cache.expired(&key);
     let generation = cache.generation();
     let render_app = app.clone();
-    let render = async move {
+    // Boxed, and only on a miss: held in place, the render's state would make every request's
+    // future (boxed by the router) several kilobytes, an allocation glibc serves slowly.
+    let render = Box::pin(async move {
         let (html, deps, article) = render().await?;
         let page = Arc::new(CachedPage::new(html, deps, article));
         render_app.read.cache.insert(key, page.clone(), generation);
         Ok::<_, PageError>(page)
-    };
+    });
     let Some(stale) = stale else {
         return Ok((render.await?, false));
     };
@@ -283,7 +299,8 @@ impl Around for PublicLayer {
     async fn after(self, issued: Option<String>, mut response: Response) -> Response {
         let app = self.0;
         if let Some(ErrorPage(error)) = response.extensions().get::<ErrorPage>().cloned() {
-            response = error_page(&app, &error).await;
+            // Boxed: the rare error page's state would otherwise make every answer's future larger.
+            response = Box::pin(error_page(&app, &error)).await;
         }
         if let Some(id) = issued {
             let https = app.config.is_https();
@@ -336,7 +353,7 @@ pub async fn error_page(app: &App, error: &Error) -> Response {
     });
     // Error pages have no live values worth a cache entry; markers are simply filled in.
     let page = CachedPage::new(html, vec![], None);
-    let mut response = serve(app, &page, &HeaderMap::new(), false);
+    let mut response = serve(app, &page, AcceptsGzip(false), false);
     *response.status_mut() = status;
     response.headers_mut().remove("x-cache");
     if status == StatusCode::SERVICE_UNAVAILABLE {

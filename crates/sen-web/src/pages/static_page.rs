@@ -1,9 +1,9 @@
 //! Static pages: introduction, contact and the like.
 
-use axum::{extract::State, http::HeaderMap, response::Response};
+use axum::{extract::State, response::Response};
 use sen_core::text;
 
-use super::{PageError, cached, serve};
+use super::{AcceptsGzip, PageError, cached, serve};
 use crate::{
     app::App,
     context::{self, Meta},
@@ -15,7 +15,7 @@ use crate::{
 pub async fn page(
     State(app): State<App>,
     PathText(slug): PathText,
-    headers: HeaderMap,
+    gzip: AcceptsGzip,
 ) -> Result<Response, PageError> {
     let path = page_path(&slug);
     let render_app = app.clone();
@@ -50,5 +50,5 @@ pub async fn page(
         Ok((app.theme.render("page.html", ctx)?, deps, None))
     })
     .await?;
-    Ok(serve(&app, &page, &headers, hit))
+    Ok(serve(&app, &page, gzip, hit))
 }
