@@ -67,17 +67,21 @@ dual_test!(
     }
 );
 
+/// A node that remembers 256 visitors, so that a few thousand fill its memory many times over.
+async fn small_memory_node(backend: sen_store::Backend) -> (Node, Vec<i64>) {
+    let store = testing::store(backend).await;
+    let ids = seed(&store).await;
+    let config = WebConfig {
+        visitor_capacity: 256,
+        ..config()
+    };
+    (Node::start(store, config).await, ids)
+}
+
 dual_test!(
     a_new_visitor_is_remembered_after_many_others,
     |backend| async move {
-        let store = testing::store(backend).await;
-        let ids = seed(&store).await;
-        // A small memory, so that a few thousand visitors fill it many times over.
-        let config = WebConfig {
-            visitor_capacity: 256,
-            ..config()
-        };
-        let node = Node::start(store, config).await;
+        let (node, ids) = small_memory_node(backend).await;
         let c = client();
         for v in 0..2_000u32 {
             c.get(node.url("/"))
@@ -109,13 +113,7 @@ dual_test!(
 dual_test!(
     clients_without_cookies_do_not_crowd_out_the_visitors_remembered,
     |backend| async move {
-        let store = testing::store(backend).await;
-        let ids = seed(&store).await;
-        let config = WebConfig {
-            visitor_capacity: 256,
-            ..config()
-        };
-        let node = Node::start(store, config).await;
+        let (node, ids) = small_memory_node(backend).await;
         let c = client();
         let path = article_path(&node, ids[4]).await;
         let before = views(&node, ids[4]).await;
