@@ -7,7 +7,7 @@
 //! - operations (`ops`): `/healthz`, `/metrics`;
 //! - the theme's files and stored media.
 //!
-//! Every request first goes through `observe` (client address, request id, log line, metrics,
+//! Every request first goes through `Observe` (client address, request id, log line, metrics,
 //! security headers).
 
 use axum::{Router, routing::get};
