@@ -20,7 +20,7 @@ use crate::{
 /// once per 30 minutes, a client without it every time. A view without the cookie is not
 /// remembered here: the first-visit cookie given with the answer names the article, and the
 /// browser coming back with both is remembered then (`Visitors::seed`), so that view is not
-/// counted again — and a client that never comes back costs no memory.
+/// counted again — and a client that never comes back takes no room among the views remembered.
 ///
 /// A counted view by a visitor with a cookie carries a mark, so that the booking settles it with
 /// the views other nodes counted. Returns whether the view counted.

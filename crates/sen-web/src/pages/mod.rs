@@ -257,8 +257,8 @@ impl Around for PublicLayer {
             Some(id) => {
                 let key = app.visitor_key(id);
                 if counts {
-                    // Back with the cookie another node may have given it: what was counted there
-                    // with it is not counted again here.
+                    // Back with the cookie a node gave it (this one or another): what was counted
+                    // there with it is not counted again here.
                     if let Some((issued, article)) =
                         cookie_value(req, FIRST_VISIT_COOKIE).and_then(parse_first_visit)
                         && let Some(at) = app.read.secs_at(issued)
@@ -277,12 +277,13 @@ impl Around for PublicLayer {
             }
             None => {
                 let anonymous = anonymous_key(&app.daily_salt(), client, user_agent);
-                if !bot {
-                    // Its cookie is remembered when it comes back with it (and with the
-                    // first-visit cookie): a client that never does costs no memory.
-                    if counts {
-                        visitors.request(anonymous, now);
-                    }
+                // The visit is counted under the address hash, and the id given is remembered
+                // when the browser comes back with it and the first-visit cookie: a client that
+                // never keeps cookies costs one entry per address and browser, not one per
+                // request. Only a counted request gets the cookies, so that a return always
+                // finds its visit counted.
+                if counts {
+                    visitors.request(anonymous, now);
                     issued = Some(new_visitor_id());
                 }
                 Visitor {

@@ -369,18 +369,28 @@ impl Visitors {
         }
     }
 
-    /// A browser came back with the cookie another node gave it `ago` seconds ago, with its first
-    /// view (of `article`) and its visit counted there under `counted_as`: this node remembers as
-    /// much, so neither counts twice.
+    /// A browser came back with the cookie a node (this one or another) gave it at second `issued`,
+    /// with its first view (of `article`) and its visit counted there under `counted_as` (its
+    /// address hash): this node remembers as much — seen, no visit —, so neither counts twice.
+    /// When the browser's request is then booked, the cookie takes over from the address hash: no
+    /// second visit, and the hash no longer counts as one more online.
     pub fn seed(&self, visitor: u64, counted_as: u64, article: Option<i64>, issued: u64) {
-        if self.seen[Self::shard_of(visitor)]
-            .lock()
-            .get(&visitor)
-            .is_some()
         {
-            return;
+            // Checked and remembered under one lock: two requests of the returning browser at
+            // once must not both remember it (the second would undo the first's request).
+            let mut seen = self.seen[Self::shard_of(visitor)].lock();
+            if seen.get(&visitor).is_some() {
+                return;
+            }
+            seen.insert(
+                visitor,
+                Seen {
+                    at: issued,
+                    requested: false,
+                    stands_for: Some(counted_as),
+                },
+            );
         }
-        self.remember(visitor, counted_as, issued);
         if let Some(article) = article {
             self.views[Self::shard_of(visitor)]
                 .lock()
@@ -422,20 +432,6 @@ impl Visitors {
         {
             seen.requested = false;
         }
-    }
-
-    /// Remembers the cookie just given to a browser whose visit was counted under `counted_as`
-    /// (its address hash): seen, no visit. When the browser comes back with the cookie, the cookie
-    /// takes over: no second visit, and the address hash no longer counts as one more online.
-    pub fn remember(&self, visitor: u64, counted_as: u64, now: u64) {
-        let seen = Seen {
-            at: now,
-            requested: false,
-            stands_for: Some(counted_as),
-        };
-        self.seen[Self::shard_of(visitor)]
-            .lock()
-            .insert(visitor, seen);
     }
 
     /// Whether a view of `article` by this visitor counts: once per 30 minutes.
@@ -665,7 +661,7 @@ mod tests {
         let v = Visitors::new(1000, 1_000_000);
         v.request(1, 10);
         v.request(1, 20);
-        v.remember(2, 1, 20);
+        v.seed(2, 1, None, 20);
         v.request(2, 30);
         let (mut marks, unmarked) = v.take_reports();
         marks.sort_unstable_by_key(|m| m.visitor);

@@ -41,6 +41,11 @@ dual_test!(
         let path = article_path(&node, ids[3]).await;
         let before = views(&node, ids[3]).await;
         let today = stats(&node).await["today"].as_i64().expect("today");
+        // A request that is not counted gives no cookie: coming back with one, the browser would
+        // find no visit counted for it.
+        let head = client().head(node.url(&path)).send().await.expect("head");
+        assert_eq!(head.status(), 200);
+        assert!(head.headers().get("set-cookie").is_none());
         let first = client().get(node.url(&path)).send().await.expect("get");
         assert_eq!(first.status(), 200);
         let cookies = given_cookies(&first);
@@ -111,7 +116,7 @@ dual_test!(
 );
 
 dual_test!(
-    clients_without_cookies_do_not_crowd_out_the_visitors_remembered,
+    requests_without_cookies_do_not_crowd_out_a_readers_views,
     |backend| async move {
         let (node, ids) = small_memory_node(backend).await;
         let c = client();
