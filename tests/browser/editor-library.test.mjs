@@ -699,9 +699,9 @@ test('a document goes in as a link in a paragraph of its own', async () => {
 
   // In the middle of a paragraph, the paragraph is split around it.
   await ed.setHtml('<p>Trước sau</p>');
-  await ed.content.locator('p').first().click();
-  await page.keyboard.press('Home');
-  for (let i = 0; i < 'Trước'.length; i++) await page.keyboard.press('ArrowRight');
+  // The caret put there through the editor: on a loaded CI machine a click and the keys after it
+  // left it at the end twice (the editor applied the click's selection after the keys).
+  await page.evaluate(n => document.getElementById('body').editor.chain().focus().setTextSelection(n).run(), 1 + 'Trước'.length);
   await ed.caretAt(1 + 'Trước'.length);
   await page.keyboard.press('Control+Alt+m');
   await waitUntil(async () => (await ed.item(PLAN.name).count()) + (await ed.item(REPORT.name).count()) > 0, 'the files');
