@@ -196,8 +196,8 @@ where
     let stale = cache.expired(&key);
     let generation = cache.generation();
     let render_app = app.clone();
-    // Boxed, and only on a miss: held in place, the render's state would make every request's
-    // future (boxed by the router) several kilobytes, an allocation glibc serves slowly.
+    // Boxed, and only on a miss: held in place, the render's state would be part of every
+    // request's future (which the router boxes), hits included.
     let render = Box::pin(async move {
         let (html, deps, article) = render().await?;
         let page = Arc::new(CachedPage::new(html, deps, article));
