@@ -35,7 +35,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
 pub struct Observe(pub App);
 
 /// What `Observe` keeps of a request for its log line and metrics.
-pub struct Seen {
+pub struct Observed {
     started: Instant,
     route: Option<MatchedPath>,
     method: Method,
@@ -45,9 +45,9 @@ pub struct Seen {
 }
 
 impl Around for Observe {
-    type Kept = Seen;
+    type Kept = Observed;
 
-    fn before(&self, req: &mut Request) -> Seen {
+    fn before(&self, req: &mut Request) -> Observed {
         let started = Instant::now();
         let peer = req
             .extensions()
@@ -57,7 +57,7 @@ impl Around for Observe {
         let forwarded = forwarded_for(req.headers());
         let client = client_address(peer, forwarded.as_deref(), &self.0.config.trusted_proxies);
         req.extensions_mut().insert(ClientAddr(client));
-        Seen {
+        Observed {
             started,
             route: req.extensions().get::<MatchedPath>().cloned(),
             method: req.method().clone(),
@@ -67,7 +67,7 @@ impl Around for Observe {
         }
     }
 
-    async fn after(self, seen: Seen, mut response: Response) -> Response {
+    async fn after(self, seen: Observed, mut response: Response) -> Response {
         let app = self.0;
         let elapsed = seen.started.elapsed();
         let status = response.status().as_u16();

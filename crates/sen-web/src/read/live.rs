@@ -197,6 +197,7 @@ impl<K: Hash + Eq + Copy, V: Copy> Recent<K, V> {
         }
     }
 
+    #[cfg(test)]
     fn get(&self, key: &K) -> Option<V> {
         self.young.get(key).or_else(|| self.old.get(key)).copied()
     }
@@ -375,23 +376,23 @@ impl Visitors {
     /// When the browser's request is then booked, the cookie takes over from the address hash: no
     /// second visit, and the hash no longer counts as one more online.
     pub fn seed(&self, visitor: u64, counted_as: u64, article: Option<i64>, issued: u64) {
-        {
-            // Checked and remembered under one lock: two requests of the returning browser at
-            // once must not both remember it (the second would undo the first's request).
-            let mut seen = self.seen[Self::shard_of(visitor)].lock();
-            if seen.get(&visitor).is_some() {
-                return;
-            }
-            seen.insert(
-                visitor,
-                Seen {
-                    at: issued,
-                    requested: false,
-                    stands_for: Some(counted_as),
-                },
-            );
-        }
-        if let Some(article) = article {
+        // Checked and remembered in one step: two requests of the returning browser at once must
+        // not both remember it (the second would undo the first's request).
+        let seeded =
+            self.seen[Self::shard_of(visitor)]
+                .lock()
+                .update(visitor, |known| match known {
+                    Some(known) => (known, false),
+                    None => {
+                        let seen = Seen {
+                            at: issued,
+                            requested: false,
+                            stands_for: Some(counted_as),
+                        };
+                        (seen, true)
+                    }
+                });
+        if seeded && let Some(article) = article {
             self.views[Self::shard_of(visitor)]
                 .lock()
                 .insert((visitor, article), issued);
